@@ -99,8 +99,8 @@ def _size(s) -> tuple[int, int]:
     return w, h
 
 def synth(out:str=None, # folder to write the data set to (required)
-          videos:int=64, # training videos, reals and fakes together
-          test:int=24, # test videos
+          videos:int=88, # videos in all, reals and fakes
+          test:int=None, # how many of them go to test_videos/ (default: a quarter)
           size:str='640x360', # base frame size WxH (portrait clips swap it; some clips come out at 1/2 and 1/4)
           seconds:float=2.0, # length of each clip
           fps:float=30, # frame rate
@@ -114,7 +114,7 @@ def synth(out:str=None, # folder to write the data set to (required)
     "Generate a DFDC-shaped data set (train_sample_videos/ + metadata.json, test_videos/, test_labels.csv) from face photos."
     from deepfake_detect.synth import make_dataset
     if not out: raise DeepfakeError("--out DIR is required: the folder to write the data set to")
-    if videos < 0 or test < 0 or videos + test == 0: raise DeepfakeError("--videos and --test must be >= 0, and not both 0")
+    if videos < 1 or (test is not None and not 0 <= test <= videos): raise DeepfakeError(f"--videos must be at least 1 and --test between 0 and --videos (got {videos}, {test})")
     if seconds <= 0 or fps <= 0: raise DeepfakeError("--seconds and --fps must be positive")
     t0 = time.time()
     plan = make_dataset(out, videos, test, _size(size), seconds, fps, fakes_per_real, faces, False if no_clips else clips, seed,

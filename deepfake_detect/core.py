@@ -34,8 +34,9 @@ LABELS = ('REAL', 'FAKE')
 
 def label2y(labels) -> np.ndarray:
     "Map `REAL`/`FAKE` labels (any case) to 0/1."
-    s = pd.Series(labels, dtype=object).astype(str).str.upper()
-    bad = s[~s.isin(LABELS)]
+    raw = pd.Series(labels, dtype=object).astype(str)
+    s = raw.str.upper()
+    bad = raw[~s.isin(LABELS)]
     if len(bad): raise DataError(f"unknown label {bad.iloc[0]!r}: expected REAL or FAKE")
     return (s == 'FAKE').to_numpy(int)
 
@@ -190,21 +191,21 @@ def read_submission(path) -> pd.DataFrame:
     raw = sub.label
     sub = sub[['filename', 'label']].copy()
     sub['label'] = pd.to_numeric(raw, errors='coerce')
-    sub.attrs['raw_label'] = raw.astype(str).tolist()
+    sub.attrs['raw_label'] = ['' if pd.isna(x) else str(x) for x in raw]
     return sub
 
 # %% ../nbs/00_core.ipynb #e21274f0
 def submission_problems(sub, expected) -> list[str]:
     "Every problem Kaggle would have with `sub` for the test videos `expected`, one message per row."
     probs, expected = [], set(expected)
-    raw = sub.attrs.get('raw_label', sub.label.astype(str).tolist())
+    raw = sub.attrs.get('raw_label', ['' if pd.isna(x) else str(x) for x in sub.label])
     seen = {}
     for i, (fn, p) in enumerate(zip(sub.filename, sub.label)):
         line = f"line {i + 2} ({fn})"
         if fn in seen: probs.append(f"{line}: repeats line {seen[fn]}")
         else: seen[fn] = i + 2
         if fn not in expected: probs.append(f"{line}: not a test video")
-        if pd.isna(p): probs.append(f"{line}: label {raw[i]!r} is not a number" if raw[i] not in ('nan', '') else f"{line}: label is missing (NaN)")
+        if pd.isna(p): probs.append(f"{line}: label {raw[i]!r} is not a number" if raw[i].lower() not in ('nan', '') else f"{line}: label is missing (NaN)")
         elif not 0 <= p <= 1: probs.append(f"{line}: label {p:g} is outside [0, 1]")
     missing = sorted(expected - set(seen))
     if missing: probs.append(f"{len(missing)} test videos have no row: {_names(missing)}")

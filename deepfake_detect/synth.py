@@ -278,9 +278,12 @@ def _split_plan(n, split, ids, by_id, clips, fakes_per_real, partial_frac, rng, 
         rows.append(dict(video=new(), split=split, label='FAKE', original=r['video'], method=method, source=r['source'], donor=donor))
     return rows
 
-def plan_dataset(photos, clips=(), videos=64, test=24, fakes_per_real=2, partial_frac=0.2, seed=0) -> pd.DataFrame:
-    "Decide every video of a data set: name, split, label, original, method, source photo or clip, donor."
+def plan_dataset(photos, clips=(), videos=88, test=None, fakes_per_real=2, partial_frac=0.2, seed=0) -> pd.DataFrame:
+    "Decide every video of a data set (`videos` in all, `test` of them for testing): name, split, label, original, method, source, donor."
     rng = np.random.default_rng(seed)
+    test = round(videos / 4) if test is None else test
+    if not 0 <= test <= videos: raise DataError(f"test videos ({test}) must be between 0 and the number of videos ({videos})")
+    videos -= test
     by_id = {}
     for p in photos: by_id.setdefault(p.identity if isinstance(p, FacePhoto) else identity_of(p), []).append(p.path if isinstance(p, FacePhoto) else str(p))
     ids = sorted(by_id); rng.shuffle(ids)
@@ -347,10 +350,11 @@ def default_data_dir(name) -> Path|None:
             if d.is_dir(): return d
     return None
 
-def make_dataset(out, videos=64, test=24, size=(640, 360), seconds=2.0, fps=30, fakes_per_real=2, faces=None, clips=None,
+def make_dataset(out, videos=88, test=None, size=(640, 360), seconds=2.0, fps=30, fakes_per_real=2, faces=None, clips=None,
                  seed=0, partial_frac=0.2, portrait_frac=0.2, scales=SCALES, workers=1, progress=True) -> pd.DataFrame:
-    "Generate a DFDC-shaped data set in `out`; returns the plan with `path` and `seconds` per video."
+    "Generate `videos` DFDC-shaped videos in `out` (`test` of them in `test_videos/`); returns the plan with `path` and `seconds`."
     out = Path(out)
+    test = round(videos / 4) if test is None else test
     faces = Path(faces) if faces else default_data_dir('faces')
     if faces is None: raise DataError("no face photos found: pass faces=DIR (the repository ships data/faces)")
     clip_paths = sorted(Path(clips).glob('*.mp4')) if clips else (sorted(default_data_dir('videos').glob('*.mp4')) if clips is None and default_data_dir('videos') else [])

@@ -1,0 +1,45 @@
+# Everything installs into $(VENV); `make demo` and `make test` work on a fresh machine.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test nbtest pytest export clean readme check
+
+$(STAMP): setup.py settings.ini
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+# the main job on the bundled sample (the stages that exist so far)
+demo: install
+	$(BIN)/deepfake-detect info data/sample
+	$(BIN)/deepfake-detect synth --out runs/demo/synth --videos 12 --workers 2
+	$(BIN)/deepfake-detect info runs/demo/synth
+
+test: install nbtest pytest
+
+nbtest: install
+	cd nbs && HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 2 --timing
+
+pytest: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q tests
+
+export: install
+	$(BIN)/nbdev_export
+
+clean: install
+	$(BIN)/nbdev_clean
+
+readme:
+	$(PY) .ci/readme.py
+
+# what CI checks besides the tests: package, notebooks and README in sync with the notebooks
+check: install
+	$(BIN)/nbdev_export
+	@git status --porcelain -- deepfake_detect | grep . && { echo "nbdev_export changed deepfake_detect/: export the notebooks and commit"; exit 1; } || true
+	$(BIN)/nbdev_clean
+	@git status --porcelain -- nbs | grep . && { echo "notebooks are not clean: run make clean and commit"; exit 1; } || true
+	$(BIN)/python .ci/readme.py --check

@@ -1,0 +1,28 @@
+import os, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT/'data'/'sample'
+
+@pytest.fixture(scope='session')
+def offline_env(tmp_path_factory):
+    "Environment for a subprocess in which any network connection fails at once (and hub calls are offline)."
+    d = tmp_path_factory.mktemp('offline')
+    (d/'sitecustomize.py').write_text(
+        "import socket\n"
+        "def _blocked(*a, **k): raise OSError('network blocked by the test')\n"
+        "socket.socket.connect = _blocked\nsocket.socket.connect_ex = _blocked\nsocket.create_connection = _blocked\n"
+        "socket.getaddrinfo = _blocked\n")
+    env = dict(os.environ, HF_HUB_OFFLINE='1', PYTHONPATH=os.pathsep.join([str(d)] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
+    return env
+
+@pytest.fixture(scope='session')
+def cli(offline_env):
+    "Run `deepfake-detect ARGS` offline; returns the CompletedProcess."
+    exe = Path(sys.executable).parent/'deepfake-detect'
+    def run(*args, check=False, cwd=ROOT):
+        r = subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, env=offline_env, cwd=cwd, timeout=600)
+        if check and r.returncode: raise AssertionError(f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+        return r
+    return run
