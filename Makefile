@@ -22,7 +22,7 @@ demo: install
 test: install nbtest pytest
 
 nbtest: install
-	cd nbs && HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 2 --timing
+	cd nbs && VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 2 --timing
 
 pytest: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q tests

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_video.ipynb #fdc97f0d
 from __future__ import annotations
-import os, tempfile
+import os, tempfile, time, warnings
 from fractions import Fraction
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -13,7 +13,8 @@ import av
 from .core import DeepfakeError
 
 # %% auto #0
-__all__ = ['VideoError', 'VideoInfo', 'probe', 'probe_all', 'iter_frames', 'H264Writer', 'write_video']
+__all__ = ['DECODERS', 'VideoError', 'VideoInfo', 'probe', 'probe_all', 'iter_frames', 'H264Writer', 'write_video', 'sample_idxs',
+           'Frames', 'decord_context', 'read_frames', 'read_many']
 
 # %% ../nbs/01_video.ipynb #5f2f78ea
 class VideoError(DeepfakeError):
@@ -140,3 +141,190 @@ def write_video(frames, path, fps=30, crf=23, preset='veryfast'):
     with H264Writer(path, fps, crf, preset) as w:
         for f in frames: w.write(f)
     return Path(path)
+
+# %% ../nbs/01_video.ipynb #e068ac2b
+def sample_idxs(n_frames, n=32, every=None, jitter=0.0, seed=None) -> np.ndarray:
+    "Sorted unique frame indices: `n` spread uniformly over `n_frames`, or every `every`-th; optionally jittered."
+    if n_frames < 1: raise VideoError("the video has no frames")
+    if every: idx = np.arange(0, n_frames, int(every))[:n]
+    else: idx = np.linspace(0, n_frames - 1, min(n, n_frames)).round().astype(int)
+    if jitter and len(idx) > 1:
+        step = (n_frames - 1) / (len(idx) - 1)
+        idx = idx + np.random.default_rng(seed).uniform(-jitter / 2, jitter / 2, len(idx)) * step
+    return np.unique(np.clip(np.round(idx), 0, n_frames - 1).astype(int))
+
+# %% ../nbs/01_video.ipynb #93907734
+@dataclass
+class Frames:
+    "Frames read from a video: `data` (N,H,W,3) uint8 RGB, their frame `idxs`, and where they came from."
+    data: np.ndarray
+    idxs: np.ndarray
+    fps: float
+    n_frames: int
+    path: str = ''
+    decoder: str = ''
+    seconds: float = 0.0
+
+    def __len__(self): return len(self.idxs)
+    @property
+    def size(self) -> tuple: return (self.data.shape[2], self.data.shape[1])
+
+# %% ../nbs/01_video.ipynb #08ee3e6a
+_warned = set()
+
+def _warn_once(msg):
+    if msg not in _warned:
+        _warned.add(msg); warnings.warn(msg, RuntimeWarning)
+
+def _cuda_index(device) -> int|None:
+    "GPU index for `device` ('auto', 'cpu', 'cuda', 'cuda:N'), or None for the CPU."
+    device = str(device or 'auto')
+    if device == 'cpu': return None
+    if device == 'auto':
+        try:
+            import torch
+            return 0 if torch.cuda.is_available() else None
+        except ImportError: return None
+    if device.startswith('cuda'): return int(device.split(':')[1]) if ':' in device else 0
+    raise ValueError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'")
+
+def decord_context(device='auto'):
+    "A decord context for `device`; the CPU, with one warning, when this decord has no CUDA."
+    import decord
+    i = _cuda_index(device)
+    if i is None: return decord.cpu(0), 'cpu'
+    try:
+        ctx = decord.gpu(i)
+        decord.ndarray.empty((1,), ctx=ctx)   # fails at once when decord was built without CUDA
+        return ctx, f'cuda:{i}'
+    except Exception as e:
+        _warn_once(f"decord cannot decode on cuda:{i} ({str(e).splitlines()[0][:80]}...); decoding on the CPU. "
+                   "Build decord with CUDA for GPU decoding.")
+        return decord.cpu(0), 'cpu'
+
+# %% ../nbs/01_video.ipynb #48d361c3
+def _read_decord(path, n, sample_kw, device):
+    import decord
+    ctx, where = decord_context(device)
+    try: vr = decord.VideoReader(str(path), ctx=ctx, num_threads=1)
+    except decord.DECORDError as e: raise VideoError(f"decord cannot open it: {str(e).splitlines()[0][-120:]}") from None
+    try:
+        n_frames, fps = len(vr), float(vr.get_avg_fps())
+        idxs = sample_idxs(n_frames, n, **sample_kw)
+        data = vr.get_batch(list(idxs))
+        data = data.asnumpy() if hasattr(data, 'asnumpy') else data.cpu().numpy()
+    except decord.DECORDError as e: raise VideoError(f"decord failed: {str(e).splitlines()[0][-120:]}") from None
+    finally: del vr   # a reader kept across videos grows memory (decord #197/#208)
+    return data, idxs, fps, n_frames, f'decord-{where}'
+
+def _read_pyav(path, n, sample_kw, device):
+    info = probe(path)
+    idxs = sample_idxs(info.frames, n, **sample_kw)
+    want, got, found = set(idxs.tolist()), [], []
+    for i, (_, f) in enumerate(iter_frames(path)):
+        if i in want: got.append(f); found.append(i)
+        if i >= idxs[-1]: break
+    if not got: raise VideoError("PyAV decoded no frame")
+    return np.stack(got), np.array(found), info.fps, max(info.frames, found[-1] + 1), 'pyav'
+
+def _read_opencv(path, n, sample_kw, device):
+    import cv2
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened(): raise VideoError("OpenCV cannot open it")
+        n_frames, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), float(cap.get(cv2.CAP_PROP_FPS))
+        idxs = sample_idxs(n_frames, n, **sample_kw)
+        want, got, found = set(idxs.tolist()), [], []
+        for i in range(idxs[-1] + 1):
+            if not cap.grab(): break
+            if i in want:
+                ok, f = cap.retrieve()
+                if ok: got.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB)); found.append(i)
+    finally: cap.release()
+    if not got: raise VideoError("OpenCV decoded no frame")
+    return np.stack(got), np.array(found), fps, n_frames, 'opencv'
+
+DECODERS = dict(decord=_read_decord, pyav=_read_pyav, opencv=_read_opencv)
+
+# %% ../nbs/01_video.ipynb #cba878bd
+def _decoder(name):
+    if name in DECODERS: return DECODERS[name]
+    if ':' in name:
+        import importlib
+        mod, fn = name.split(':')
+        return getattr(importlib.import_module(mod), fn)
+    raise ValueError(f"unknown decoder {name!r}: expected one of {', '.join(DECODERS)} or 'module:function'")
+
+def _check(data, idxs, info, name):
+    "Raise `VideoError` unless `data` holds one frame per index, all of the displayed size."
+    if data.ndim != 4 or data.shape[-1] != 3 or data.dtype != np.uint8: raise VideoError(f"{name} returned {data.dtype} {data.shape}, not uint8 (N,H,W,3)")
+    if len(data) != len(idxs): raise VideoError(f"{name} returned {len(data)} frames for {len(idxs)} indices")
+    if (data.shape[2], data.shape[1]) != (info.width, info.height):
+        raise VideoError(f"{name} returned {data.shape[2]}x{data.shape[1]} frames; the video is {info.width}x{info.height}")
+
+# %% ../nbs/01_video.ipynb #42eab820
+def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav')) -> Frames:
+    "Read `n` frames of the video at `path` (see `sample_idxs`), trying `decoders` in order; verified, upright."
+    t0 = time.time()
+    info = probe(path)
+    errors, kw = [], dict(every=every, jitter=jitter, seed=seed)
+    for name in decoders:
+        try:
+            data, idxs, fps, n_frames, served = _decoder(name)(path, n, kw, device)
+            if served == 'pyav' or served == 'opencv': data = np.stack([_upright(f, info.rotation) for f in data]) if info.rotation else data
+            _check(data, idxs, info, served)
+            return Frames(data, np.asarray(idxs), fps, n_frames, str(path), served, time.time() - t0)
+        except VideoError as e: errors.append(f"{name}: {e}")
+        except Exception as e: errors.append(f"{name}: {e.__class__.__name__}: {str(e)[:200]}")
+    raise VideoError(f"{path}: no decoder could read it ({'; '.join(errors)})")
+
+# %% ../nbs/01_video.ipynb #07df390e
+def _read_job(args):
+    path, kw = args
+    try: return read_frames(path, **kw)
+    except VideoError as e: return e
+    except Exception as e: return VideoError(f"{path}: {e.__class__.__name__}: {e}")
+
+class _Workers:
+    "Spawned decoding processes that can be killed when one hangs, and are replaced every `recycle` videos."
+    def __init__(self, n, recycle):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        import deepfake_detect.video as dv   # workers import the job from the installed module (also from a notebook)
+        self.job, self.new = dv._read_job, lambda: ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), max_tasks_per_child=recycle)
+        self.pool = self.new()
+    def submit(self, path, kw): return self.pool.submit(self.job, (path, kw))
+    def restart(self):
+        for p in list((getattr(self.pool, '_processes', None) or {}).values()): p.kill()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self.new()
+    def close(self): self.restart(); self.pool.shutdown(wait=False, cancel_futures=True)
+
+def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'),
+              workers=1, ahead=2, timeout=60., recycle=50, max_crashes=3):
+    "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes, each read bounded by `timeout`."
+    from collections import deque
+    from concurrent.futures import TimeoutError as Timeout
+    from concurrent.futures.process import BrokenProcessPool
+    kw = dict(n=n, every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders))
+    safe = dict(kw, decoders=('pyav',))
+    w, todo, running, crashes = _Workers(max(1, workers), recycle), deque((p, kw) for p in paths), deque(), 0
+    try:
+        while todo or running:
+            while todo and len(running) < max(1, workers) + ahead:
+                p, k = todo.popleft(); running.append((p, k, w.submit(p, k)))
+            p, k, fut = running.popleft()
+            try: out = fut.result(timeout); crashes = 0
+            except (Timeout, BrokenProcessPool) as e:
+                hung = isinstance(e, Timeout)
+                crashes = 0 if hung else crashes + 1
+                if crashes > max_crashes: raise RuntimeError(f"decoding processes keep dying ({crashes} in a row, last on {p}); is the installation broken?") from None
+                w.restart()
+                todo.extendleft((q, kq) for q, kq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
+                if k is not safe:
+                    running.appendleft((p, safe, w.submit(p, safe)))
+                    continue
+                out = VideoError(f"{p}: decoding " + (f"took longer than {timeout:g} s" if hung else "crashed its process") + ", even with PyAV alone")
+            if k is safe and hasattr(out, 'decoder'): out.decoder += ' (after decord failed to finish)'
+            yield p, out
+    finally: w.close()
