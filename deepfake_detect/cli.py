@@ -13,7 +13,7 @@ from .core import DeepfakeError, read_metadata, find_parts, find_test_dir, list_
 from .video import probe_all
 
 # %% auto #0
-__all__ = ['COMMANDS', 'run', 'info_tables', 'info', 'synth', 'main']
+__all__ = ['COMMANDS', 'run', 'info_tables', 'info', 'synth', 'extract', 'main']
 
 # %% ../nbs/10_cli.ipynb #58cab79b
 def _parser(func, prog) -> argparse.ArgumentParser:
@@ -119,14 +119,47 @@ def synth(out:str=None, # folder to write the data set to (required)
     t0 = time.time()
     plan = make_dataset(out, videos, test, _size(size), seconds, fps, fakes_per_real, faces, False if no_clips else clips, seed,
                         workers=max(1, workers))
+    print()
     mb = sum(Path(p).stat().st_size for p in plan.path) / 2**20
     c = plan.groupby(['split', 'label']).size()
     print(f"wrote {len(plan)} videos to {out} in {time.time() - t0:.0f} s ({mb:.1f} MB): "
           + ', '.join(f"{s} {l.lower()} {n}" for (s, l), n in c.items()))
     return plan
 
-# %% ../nbs/10_cli.ipynb #2899bfd2
-COMMANDS = dict(info=info, synth=synth)
+# %% ../nbs/10_cli.ipynb #9da6c466
+def extract(data_dir, # videos: a DFDC training folder (labels from metadata.json), a root of parts, or a folder of .mp4
+            out_dir, # folder for crops/, index.csv and status.csv
+            frames:int=32, # frames sampled uniformly from each video
+            every:int=None, # sample every N-th frame instead (the seed used 10)
+            margin:float=1.3, # crop = face box enlarged by this factor, made square
+            detect_every:int=1, # run the detector on every N-th sampled frame, interpolate boxes between
+            device:str='auto', # 'auto', 'cpu' or 'cuda:N', for decoding and detection
+            workers:int=1, # decoding processes running ahead of detection
+            no_reuse:bool=False, # detect faces in fakes too, instead of reusing their original's boxes
+            max_size:int=320, # crops larger than this (pixels, long side) are shrunk
+            timeout:float=60, # seconds one video's decoding may take before it is retried with PyAV
+           ):
+    "Find, track and crop the faces of every video into OUT_DIR (resumable: a rerun skips finished videos)."
+    from deepfake_detect.crops import extract as _extract, video_table, _finished, _stem
+    if frames < 1 or (every is not None and every < 1) or detect_every < 1: raise DeepfakeError("--frames, --every and --detect-every must be at least 1")
+    t0, n = time.time(), len(video_table(data_dir))
+    before = len(_finished(Path(out_dir))) if (Path(out_dir)/'crops').exists() else 0
+    ci = _extract(data_dir, out_dir, n_frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
+                  reuse_originals=not no_reuse, max_size=max_size, workers=max(1, workers), timeout=timeout)
+    print()   # the progress bar leaves its line open
+    dt, st = time.time() - t0, ci.status
+    new = len(st) - before
+    c = st.status.value_counts()
+    print(f"{len(st)} videos in {out_dir}: " + ', '.join(f"{k} {c.get(k, 0)}" for k in ('ok', 'no_face', 'unreadable'))
+          + f"; {len(ci.index)} crops in {int(st.tracks.sum())} tracks")
+    print(f"this run: {new} videos in {dt:.0f} s" + (f" ({new / dt:.2f} videos/s)" if new else " (nothing to do: all were already extracted)"))
+    bad = st[st.status != 'ok']
+    for r in bad.head(10).itertuples(): print(f"  {r.status}: {r.message}")
+    if len(bad) > 10: print(f"  ... and {len(bad) - 10} more in {Path(out_dir)/'status.csv'}")
+    return ci
+
+# %% ../nbs/10_cli.ipynb #946070b8
+COMMANDS = dict(info=info, synth=synth, extract=extract)
 
 def main(argv=None) -> int:
     "Entry point of `deepfake-detect`."
