@@ -16,8 +16,8 @@ install: $(STAMP)
 # the main job on the bundled sample (the stages that exist so far)
 demo: install
 	$(BIN)/deepfake-detect info data/sample
-	$(BIN)/deepfake-detect synth --out runs/demo/synth --videos 12 --workers 2
-	$(BIN)/deepfake-detect info runs/demo/synth
+	$(BIN)/deepfake-detect extract data/sample/train_sample_videos runs/demo/crops/train
+	$(BIN)/deepfake-detect extract data/sample/test_videos runs/demo/crops/test
 
 test: install nbtest pytest
 

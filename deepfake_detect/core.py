@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LABELS', 'VIDEO_EXTS', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y', 'atomic_write',
-           'read_part', 'part_number', 'find_parts', 'read_metadata', 'group_of', 'split_by_original', 'split_by_part',
-           'check_split', 'list_videos', 'find_test_dir', 'read_submission', 'submission_problems',
+__all__ = ['LABELS', 'VIDEO_EXTS', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y', 'default_mode',
+           'atomic_write', 'read_part', 'part_number', 'find_parts', 'read_metadata', 'group_of', 'split_by_original',
+           'split_by_part', 'check_split', 'list_videos', 'find_test_dir', 'read_submission', 'submission_problems',
            'validate_submission', 'write_submission', 'log_loss']
 
 # %% ../nbs/00_core.ipynb #fba642d1
@@ -40,7 +40,12 @@ def label2y(labels) -> np.ndarray:
     if len(bad): raise DataError(f"unknown label {bad.iloc[0]!r}: expected REAL or FAKE")
     return (s == 'FAKE').to_numpy(int)
 
-# %% ../nbs/00_core.ipynb #2d9c3a8a
+# %% ../nbs/00_core.ipynb #e10c3312
+def default_mode() -> int:
+    "The mode a new file gets under the current umask (usually 0o644)."
+    m = os.umask(0); os.umask(m)
+    return 0o666 & ~m
+
 @contextmanager
 def atomic_write(path, mode='w', **kwargs):
     "Open a temporary file beside `path`, and move it onto `path` only if the block succeeds."
@@ -49,6 +54,7 @@ def atomic_write(path, mode='w', **kwargs):
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         with open(fd, mode, **kwargs) as f: yield f
+        os.chmod(tmp, default_mode())   # mkstemp makes files private (0600); give them the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

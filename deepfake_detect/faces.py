@@ -71,7 +71,7 @@ def _per_frame(boxes, probs, n) -> list[tuple[np.ndarray, np.ndarray]]:
 class Detector:
     "Batched MTCNN face detection on downscaled frames; one list of `Face`s per frame."
     def __init__(self, device='auto', min_prob=0.9, min_face=20, thresholds=(0.6, 0.7, 0.7), factor=0.709,
-                 batch_size=32, scales=SCALES):
+                 batch_size=8, scales=SCALES):
         from facenet_pytorch import MTCNN
         self.device, self.min_prob, self.batch_size, self.scales = torch_device(device), min_prob, batch_size, scales
         self.mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=min_face, thresholds=list(thresholds),

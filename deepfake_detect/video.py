@@ -10,7 +10,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import av
-from .core import DeepfakeError
+from .core import DeepfakeError, default_mode
 
 # %% auto #0
 __all__ = ['DECODERS', 'VideoError', 'VideoInfo', 'probe', 'probe_all', 'iter_frames', 'H264Writer', 'write_video', 'sample_idxs',
@@ -132,7 +132,7 @@ class H264Writer:
                 self.c.mux(self.s.encode())
             self.c.close()
         finally:
-            if typ is None and self.n: os.replace(self.tmp, self.path)
+            if typ is None and self.n: os.chmod(self.tmp, default_mode()); os.replace(self.tmp, self.path)
             else: Path(self.tmp).unlink(missing_ok=True)
 
 # %% ../nbs/01_video.ipynb #f2172965
@@ -318,7 +318,8 @@ def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', dec
             except (Timeout, BrokenProcessPool) as e:
                 hung = isinstance(e, Timeout)
                 crashes = 0 if hung else crashes + 1
-                if crashes > max_crashes: raise RuntimeError(f"decoding processes keep dying ({crashes} in a row, last on {p}); is the installation broken?") from None
+                if crashes > max_crashes: raise RuntimeError(f"decoding processes keep dying ({crashes} in a row, last on {p}). They are spawned: run from a "
+                                                      "script file, the deepfake-detect command or a notebook, not from `python -` (stdin).") from None
                 w.restart()
                 todo.extendleft((q, kq) for q, kq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
                 if k is not safe:
