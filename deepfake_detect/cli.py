@@ -13,7 +13,7 @@ from .core import DeepfakeError, read_metadata, find_parts, find_test_dir, list_
 from .video import probe_all
 
 # %% auto #0
-__all__ = ['COMMANDS', 'run', 'info_tables', 'info', 'synth', 'extract', 'main']
+__all__ = ['COMMANDS', 'run', 'info_tables', 'info', 'synth', 'extract', 'train', 'main']
 
 # %% ../nbs/10_cli.ipynb #58cab79b
 def _parser(func, prog) -> argparse.ArgumentParser:
@@ -158,8 +158,34 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
     if len(bad) > 10: print(f"  ... and {len(bad) - 10} more in {Path(out_dir)/'status.csv'}")
     return ci
 
-# %% ../nbs/10_cli.ipynb #946070b8
-COMMANDS = dict(info=info, synth=synth, extract=extract)
+# %% ../nbs/10_cli.ipynb #c817ee0d
+def train(crops_dir, # folder made by `deepfake-detect extract` on a training folder (index.csv, status.csv, crops/)
+          out:str='models/model.pkl', # model file: NAME.pth + NAME.json (safe to share), NAME.pkl (pickle), plots beside
+          sizes:str='128:2,192:2,224:2', # progressive resizing: SIZE:EPOCHS per stage
+          arch:str='efficientnet_lite0', # efficientnet_lite0 (ImageNet weights offline), resnet18/34/50, or a timm name
+          weights:str='imagenet', # 'imagenet' (shipped weights), a local state dict PATH, or 'none' (random)
+          bs:int=32, # batch size (pairs: half real, half fake)
+          lr:float=2e-3, # peak learning rate of the head (the body gets a tenth)
+          freeze_epochs:int=1, # head-only epochs before the body is unfrozen
+          no_pairs:bool=False, # random batches instead of real/fake pairs
+          mixup:bool=False, # add mixup
+          split:str='original', # validation split: 'original' (20% of originals with their fakes) or 'part' (parts 40-44)
+          seed:int=42, # random seed
+          device:str='auto', # 'auto', 'cpu' or 'cuda:N' (fp16 on CUDA)
+         ):
+    "Train a fake/real classifier on face crops with progressive resizing; keep the checkpoint with the best video log loss."
+    from deepfake_detect.train import train as _train
+    r = _train(crops_dir, out, sizes, arch, None if weights == 'none' else weights, bs, lr, freeze_epochs, not no_pairs, mixup=mixup,
+               split=split, seed=seed, device=device)
+    m, c = r['config']['metrics'], r['config']
+    print(f"\nkept epoch {c['best_epoch']} ({c['best_stage_size']} px): video log loss {m['video_logloss']:.4f}, video AUC "
+          f"{'n/a' if m['video_auc'] is None else format(m['video_auc'], '.3f')}, crop accuracy {m['crop_accuracy']:.3f} "
+          f"on {c['n_valid_videos']} validation videos; {c['seconds']:.0f} s on {c['device']}")
+    print('wrote ' + ', '.join(str(p) for p in list(r['paths'].values()) + list(r['plots'].values())))
+    return r
+
+# %% ../nbs/10_cli.ipynb #44540c15
+COMMANDS = dict(info=info, synth=synth, extract=extract, train=train)
 
 def main(argv=None) -> int:
     "Entry point of `deepfake-detect`."

@@ -1,0 +1,30 @@
+"Training from the command line on the sample's crops, and the model it writes."
+import json, subprocess, sys
+from pathlib import Path
+import pytest
+from conftest import ROOT, SAMPLE
+
+@pytest.fixture(scope='module')
+def crops(tmp_path_factory, cli):
+    out = tmp_path_factory.mktemp('crops')/'c'
+    cli('extract', SAMPLE/'train_sample_videos', out, '--frames', 8, check=True)
+    return out
+
+def test_train_cli_writes_a_model_that_loads_offline(cli, crops, tmp_path, offline_env):
+    out = tmp_path/'models'/'m.pkl'
+    r = cli('train', crops, '--out', out, '--sizes', '64:1,96:1', '--bs', 16, check=True)
+    assert 'kept epoch' in r.stdout and 'video log loss' in r.stdout, r.stdout
+    for suffix in ('.pth', '.json', '.pkl'): assert out.with_suffix(suffix).exists()
+    for png in ('m_curves.png', 'm_roc.png'): assert (out.parent/png).stat().st_size > 1000
+    cfg = json.loads(out.with_suffix('.json').read_text())
+    assert cfg['arch'] == 'efficientnet_lite0' and cfg['size'] == 96 and cfg['n_valid_videos'] > 0
+    code = ("import torch; from deepfake_detect.train import load_model; m, c = load_model(%r); "
+            "print(m(torch.zeros(2, 3, c['size'], c['size'])).softmax(1).shape)") % str(out.with_suffix('.pth'))
+    p = subprocess.run([sys.executable, '-c', code], env=offline_env, capture_output=True, text=True)
+    assert p.returncode == 0 and 'torch.Size([2, 2])' in p.stdout, p.stderr
+
+def test_train_bad_input(cli, tmp_path):
+    r = cli('train', tmp_path/'nothing', '--out', tmp_path/'m.pkl')
+    assert r.returncode == 2 and 'no index.csv' in r.stderr and 'Traceback' not in r.stderr
+    r = cli('train', tmp_path, '--sizes', 'big')
+    assert r.returncode == 2 and ('no index.csv' in r.stderr or 'SIZE:EPOCHS' in r.stderr)
