@@ -18,6 +18,7 @@ demo: install
 	$(BIN)/deepfake-detect info data/sample
 	$(BIN)/deepfake-detect extract data/sample/train_sample_videos runs/demo/crops/train
 	$(BIN)/deepfake-detect extract data/sample/test_videos runs/demo/crops/test
+	$(BIN)/deepfake-detect train runs/demo/crops/train --out runs/demo/models/sample.pkl
 
 test: install nbtest pytest
 

@@ -67,10 +67,13 @@ class KeepBest(Callback):
     order = 70
     def __init__(self, path, monitor='video_logloss'):
         self.path, self.monitor, self.best, self.history, self.stage, self.size = Path(path), monitor, float('inf'), [], 0, None
+        self.losses = []   # training loss of every batch, across all stages (fastai's Recorder starts afresh at each fit)
+    def after_batch(self):
+        if self.training: self.losses.append(float(self.learn.loss))
     def after_epoch(self):
         names = [n for n in self.recorder.metric_names[1:-1]]   # without 'epoch' and 'time'
         row = dict(zip(names, self.recorder.values[-1]))
-        row.update(stage=self.stage, size=self.size, epoch=len(self.history), frozen=not self.learn.opt.param_groups[0]['params'][0].requires_grad if self.learn.opt else False)
+        row.update(stage=self.stage, size=self.size, epoch=len(self.history), batches=len(self.losses), frozen=not self.learn.opt.param_groups[0]['params'][0].requires_grad if self.learn.opt else False)
         self.history.append(row)
         v = row.get(self.monitor)
         if v is not None and np.isfinite(v) and v < self.best:
@@ -147,32 +150,36 @@ def train(crops, out='models/model.pkl', sizes='128:2,192:2,224:2', arch='effici
     if keep.path.exists(): learn.model.load_state_dict(torch.load(keep.path, map_location=dev, weights_only=True))
     hist = pd.DataFrame(keep.history)
     best = hist.loc[hist.video_logloss.idxmin()] if hist.video_logloss.notna().any() else hist.iloc[-1]
-    preds, ys = learn.get_preds(dl=learn.dls.valid)   # the best model, at the last stage's size
+    best_size = int(best['size'])
+    if best_size != learn.dls.size: learn.dls = dls(best_size)
+    preds, ys = learn.get_preds(dl=learn.dls.valid)   # the kept checkpoint, at the size it was chosen at
     v = video_scores(vids, ys.numpy(), preds.float()[:, 1].numpy())
-    config = dict(cfg, size=stages[-1][0], dropout=0.5, classes=['REAL', 'FAKE'], sizes=sizes, bs=bs, lr=lr, pairs=pairs, mixup=mixup,
-                  split=split, seed=seed, best_epoch=int(best.epoch), best_stage_size=int(best['size']),
+    config = dict(cfg, size=best_size, dropout=0.5, classes=['REAL', 'FAKE'], sizes=sizes, bs=bs, lr=lr, pairs=pairs, mixup=mixup,
+                  split=split, seed=seed, best_epoch=int(best.epoch), best_stage_size=best_size,
                   metrics=dict(video_logloss=log_loss(v.y, np.clip(v.p, 0.01, 0.99)), video_auc=roc_auc_score(v.y, v.p) if v.y.nunique() == 2 else None,
                                crop_accuracy=float((preds.argmax(1) == ys).float().mean())),
                   n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=int(tbl.is_valid.sum()), n_valid_videos=len(v),
                   device=str(dev), fp16=dev.type == 'cuda', seconds=round(time.time() - t0, 1), versions=_versions())
     paths = export_model(learn.model, config, out)
-    plots = dict(curves=plot_curves(learn, hist, out.with_suffix('').with_name(out.stem + '_curves.png')),
+    plots = dict(curves=plot_curves(keep.losses, hist, out.with_suffix('').with_name(out.stem + '_curves.png')),
                  roc=plot_roc(v, out.with_suffix('').with_name(out.stem + '_roc.png')))
     with atomic_write(out.with_suffix('').with_name(out.stem + '_history.csv')) as f: hist.to_csv(f, index=False)
     return dict(paths=paths, plots=plots, config=config, history=hist, video_scores=v, learner=learn)
 
-# %% ../nbs/06_train.ipynb #23fcc977
-def plot_curves(learn, hist, path):
-    "Training loss per batch and validation loss per epoch across stages, saved to `path`."
-    rec = learn.recorder
+# %% ../nbs/06_train.ipynb #7d9a3f61
+def plot_curves(losses, hist, path):
+    "Training loss per batch (`losses`) and validation loss per epoch (`hist`) across resize stages, saved to `path`."
     fig, ax = plt.subplots(figsize=(8, 4))
-    ax.plot(np.arange(len(rec.losses)), [float(l) for l in rec.losses], lw=0.8, label='train (per batch)')
-    per_epoch = len(rec.losses) / max(len(hist), 1)
-    ax.plot((np.arange(len(hist)) + 1) * per_epoch, hist.valid_loss, 'o-', label='valid (per epoch)')
+    ax.plot(np.arange(1, len(losses) + 1), losses, lw=0.6, alpha=0.5, label='train (per batch)')
+    if len(losses) > 10: ax.plot(np.arange(1, len(losses) + 1), pd.Series(losses).rolling(10, min_periods=1).mean(), lw=1.5, label='train (mean of 10)')
+    ax.plot(hist.batches, hist.valid_loss, 'o-', label='valid (per epoch)')
+    start = 0
     for s, g in hist.groupby('stage'):
-        a, b = g.epoch.min() * per_epoch, (g.epoch.max() + 1) * per_epoch
-        ax.axvspan(a, b, alpha=0.08 if s % 2 else 0.16, color='tab:gray'); ax.text((a + b) / 2, ax.get_ylim()[1], f"{int(g['size'].iloc[0])} px", ha='center', va='top', fontsize=8)
-    ax.set_xlabel('batch'); ax.set_ylabel('loss'); ax.legend(); ax.set_title('Loss by resize stage')
+        end = g.batches.max()
+        ax.axvspan(start, end, alpha=0.12 if s % 2 else 0.04, color='tab:gray')
+        ax.text((start + end) / 2, 0.98, f"{int(g['size'].iloc[0])} px", ha='center', va='top', fontsize=9, transform=ax.get_xaxis_transform())
+        start = end
+    ax.set_xlabel('training batch'); ax.set_ylabel('loss'); ax.legend(loc='lower left'); ax.set_title('Loss by resize stage')
     fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
     return Path(path)
 
