@@ -144,40 +144,40 @@ def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1
     table = extraction_order(video_table(videos))
     done = _finished(out)
     todo = table[~table.video.map(_stem).isin(done)].reset_index(drop=True)
-    if len(todo):
+    if not len(todo): return build_index(out)
+    try:
         det = detector or Detector(device=device, min_prob=min_prob)
         by_video = todo.set_index('video')
         frames_iter = read_many(todo.path, n=n_frames, every=every, device=device, workers=workers, timeout=timeout)
         bar = progress_bar(frames_iter, total=len(todo)) if progress else frames_iter
         t_start, n_done = time.time(), 0
-        try:
-            for (path, fr), video in zip(bar, todo.video):
-                t0 = time.time()
-                row = by_video.loc[video]
-                label, original = row.label, row.original
-                tmp = out/'crops'/f'.{_stem(video)}.tmp'
-                tmp.mkdir(parents=True, exist_ok=True)
-                rel = f'crops/{_stem(video)}'
-                if not isinstance(fr, Frames):
-                    _write_video(out, video, label, original, [], dict(status='unreadable', message=str(fr), decoder='', frames=0,
-                                                                       faces=0, tracks=0, reused=False, seconds=round(time.time() - t0, 3)))
-                else:
-                    tracks, reused = None, False
-                    if reuse_originals and label == 'FAKE' and isinstance(original, str):
-                        tracks = _reusable(out, original, fr)
-                        reused = tracks is not None
-                    if tracks is None: tracks = detect_tracks(det, fr.data, fr.idxs, every=detect_every)
-                    rows = _video_rows(fr, tracks, tmp, rel, margin, max_size, quality) if tracks else []
-                    _write_video(out, video, label, original, rows, dict(
-                        status='ok' if rows else 'no_face', message='' if rows else f'no face in {len(fr)} frames',
-                        decoder=fr.decoder, frames=len(fr), faces=len(rows), tracks=len(tracks), reused=reused,
-                        seconds=round(fr.seconds + time.time() - t0, 3)))
-                n_done += 1
-                if progress: bar.comment = f'{n_done / (time.time() - t_start):.2f} videos/s'
-        finally:
-            for stale in (out/'crops').glob('.*.tmp'): shutil.rmtree(stale, ignore_errors=True)
-            build_index(out)
-    return build_index(out)
+        for (path, fr), video in zip(bar, todo.video):
+            t0 = time.time()
+            row = by_video.loc[video]
+            label, original = row.label, row.original
+            tmp = out/'crops'/f'.{_stem(video)}.tmp'
+            tmp.mkdir(parents=True, exist_ok=True)
+            rel = f'crops/{_stem(video)}'
+            if not isinstance(fr, Frames):
+                _write_video(out, video, label, original, [], dict(status='unreadable', message=str(fr), decoder='', frames=0,
+                                                                   faces=0, tracks=0, reused=False, seconds=round(time.time() - t0, 3)))
+            else:
+                tracks, reused = None, False
+                if reuse_originals and label == 'FAKE' and isinstance(original, str):
+                    tracks = _reusable(out, original, fr)
+                    reused = tracks is not None
+                if tracks is None: tracks = detect_tracks(det, fr.data, fr.idxs, every=detect_every)
+                rows = _video_rows(fr, tracks, tmp, rel, margin, max_size, quality) if tracks else []
+                _write_video(out, video, label, original, rows, dict(
+                    status='ok' if rows else 'no_face', message='' if rows else f'no face in {len(fr)} frames',
+                    decoder=fr.decoder, frames=len(fr), faces=len(rows), tracks=len(tracks), reused=reused,
+                    seconds=round(fr.seconds + time.time() - t0, 3)))
+            n_done += 1
+            if progress: bar.comment = f'{n_done / (time.time() - t_start):.2f} videos/s'
+    finally:   # also on Ctrl-C or an error: drop the unfinished video, index what is finished
+        for stale in (out/'crops').glob('.*.tmp'): shutil.rmtree(stale, ignore_errors=True)
+        ci = build_index(out)
+    return ci
 
 def _reusable(out, original, fr) -> list[Track]|None:
     "The original's tracks, if it was extracted from the same frame indices of a same-size video."
