@@ -53,7 +53,7 @@ def info_tables(data_dir, probe_videos=True) -> dict:
     "Summary tables of a DFDC data folder: `parts`, `test`, `sizes`, `durations`, `unreadable`."
     root, res = Path(data_dir), {}
     test_dir = find_test_dir(root)
-    parts = find_parts(root) if (root/'metadata.json').exists() or test_dir is None else [p for p in root.iterdir() if (p/'metadata.json').exists()]
+    parts = find_parts(root, strict=test_dir is None)   # a folder of test videos alone needs no metadata
     paths = []
     if parts:
         df = read_metadata(*parts)
@@ -140,9 +140,9 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
             timeout:float=60, # seconds one video's decoding may take before it is retried with PyAV
            ):
     "Find, track and crop the faces of every video into OUT_DIR (resumable: a rerun skips finished videos)."
-    from deepfake_detect.crops import extract as _extract, video_table, _finished, _stem
+    from deepfake_detect.crops import extract as _extract, _finished
     if frames < 1 or (every is not None and every < 1) or detect_every < 1: raise DeepfakeError("--frames, --every and --detect-every must be at least 1")
-    t0, n = time.time(), len(video_table(data_dir))
+    t0 = time.time()
     before = len(_finished(Path(out_dir))) if (Path(out_dir)/'crops').exists() else 0
     ci = _extract(data_dir, out_dir, n_frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
                   reuse_originals=not no_reuse, max_size=max_size, workers=max(1, workers), timeout=timeout)

@@ -112,14 +112,14 @@ def part_number(name) -> int:
 
 def _natural(p): return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', Path(p).name)]
 
-def find_parts(root) -> list[Path]:
-    "Training folders under `root`: `root` itself if it has a `metadata.json`, else its subfolders that do."
+def find_parts(root, strict=True) -> list[Path]:
+    "Training folders under `root`: `root` itself if it has a `metadata.json`, else its subfolders that do (none: an error if `strict`)."
     root = Path(root)
     if not root.exists(): raise DataError(f"{root}: no such file or folder")
     if not root.is_dir(): raise DataError(f"{root}: not a folder (give the folder that holds metadata.json)")
     if (root/'metadata.json').exists(): return [root]
     parts = sorted((d for d in root.iterdir() if (d/'metadata.json').exists()), key=_natural)
-    if not parts:
+    if not parts and strict:
         raise DataError(f"{root}: no metadata.json here or in its subfolders (expected DFDC training folders such as train_sample_videos/ or dfdc_train_part_0/)")
     return parts
 

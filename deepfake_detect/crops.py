@@ -74,7 +74,7 @@ def save_crops(frames:Frames, tracks, folder, rel, margin=1.3, max_size=320, qua
 
 # %% ../nbs/03_crops.ipynb #c2ccaa93
 def tracks_from_rows(rows) -> list[Track]:
-    "Rebuild `Track`s from index rows (the boxes saved are the crops; the margin is undone)."
+    "Rebuild `Track`s from a video's `faces.csv` rows, using the detector boxes (`bx0..by1`), not the crop boxes."
     tracks = []
     for tid, g in pd.DataFrame(rows).groupby('track'):
         tracks.append(Track(int(tid), [Face(np.array([r.bx0, r.by0, r.bx1, r.by1], float), float(r.prob), int(r.frame), int(tid), bool(r.interpolated))
