@@ -271,7 +271,6 @@ def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', de
     for name in decoders:
         try:
             data, idxs, fps, n_frames, served = _decoder(name)(path, n, kw, device)
-            if served == 'pyav' or served == 'opencv': data = np.stack([_upright(f, info.rotation) for f in data]) if info.rotation else data
             _check(data, idxs, info, served)
             return Frames(data, np.asarray(idxs), fps, n_frames, str(path), served, time.time() - t0)
         except VideoError as e: errors.append(f"{name}: {e}")
