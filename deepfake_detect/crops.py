@@ -118,10 +118,14 @@ class CropIndex:
         c = self.status.status.value_counts().to_dict() if len(self.status) else {}
         return f"CropIndex({len(self.status)} videos {c}, {len(self.index)} crops, root={self.root})"
 
+def _done_dirs(out) -> list[Path]:
+    "The finished video folders under `out/crops` (those with a status.json), sorted."
+    return sorted(d for d in (Path(out)/'crops').glob('*') if d.is_dir() and not d.name.startswith('.') and (d/'status.json').exists())
+
 def build_index(out) -> CropIndex:
     "Gather every finished video folder under `out/crops` into `index.csv` and `status.csv` (written atomically)."
     out = Path(out)
-    dirs = sorted(d for d in (out/'crops').glob('*') if d.is_dir() and not d.name.startswith('.') and (d/'status.json').exists())
+    dirs = _done_dirs(out)
     faces = [pd.read_csv(d/'faces.csv') for d in dirs if (d/'faces.csv').stat().st_size > 0]
     faces = [f for f in faces if len(f)]
     index = pd.concat(faces, ignore_index=True)[INDEX_COLS] if faces else pd.DataFrame(columns=INDEX_COLS)
@@ -132,15 +136,18 @@ def build_index(out) -> CropIndex:
     with atomic_write(out/'status.csv') as f: status.to_csv(f, index=False)
     return CropIndex(index, status, out)
 
-# %% ../nbs/03_crops.ipynb #3cf22c4f
-def _finished(out) -> set:
-    return {d.name for d in (out/'crops').glob('*') if d.is_dir() and not d.name.startswith('.') and (d/'status.json').exists()}
+# %% ../nbs/03_crops.ipynb #6addee45
+def _finished(out) -> set: return {d.name for d in _done_dirs(out)}
+
+def _drop_unfinished(out):
+    "Remove temporary video folders: an unfinished video is redone by the next run."
+    for stale in (Path(out)/'crops').glob('.*.tmp'): shutil.rmtree(stale, ignore_errors=True)
 
 def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1, device='auto', reuse_originals=True,
             max_size=320, quality=90, workers=1, timeout=60., min_prob=0.9, detector=None, progress=True) -> CropIndex:
     "Extract face crops of `videos` (see `video_table`) into `out_dir`; resumable; returns the `CropIndex`."
     out = Path(out_dir); (out/'crops').mkdir(parents=True, exist_ok=True)
-    for stale in (out/'crops').glob('.*.tmp'): shutil.rmtree(stale, ignore_errors=True)   # left by a killed run
+    _drop_unfinished(out)   # left by a killed run
     table = extraction_order(video_table(videos))
     done = _finished(out)
     todo = table[~table.video.map(_stem).isin(done)].reset_index(drop=True)
@@ -175,7 +182,7 @@ def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1
             n_done += 1
             if progress: bar.comment = f'{n_done / (time.time() - t_start):.2f} videos/s'
     finally:   # also on Ctrl-C or an error: drop the unfinished video, index what is finished
-        for stale in (out/'crops').glob('.*.tmp'): shutil.rmtree(stale, ignore_errors=True)
+        _drop_unfinished(out)
         ci = build_index(out)
     return ci
 

@@ -161,9 +161,9 @@ def train(crops, out='models/model.pkl', sizes='128:2,192:2,224:2', arch='effici
                   n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=int(tbl.is_valid.sum()), n_valid_videos=len(v),
                   device=str(dev), fp16=dev.type == 'cuda', seconds=round(time.time() - t0, 1), versions=_versions())
     paths = export_model(learn.model, config, out)
-    plots = dict(curves=plot_curves(keep.losses, hist, out.with_suffix('').with_name(out.stem + '_curves.png')),
-                 roc=plot_roc(v, out.with_suffix('').with_name(out.stem + '_roc.png')))
-    with atomic_write(out.with_suffix('').with_name(out.stem + '_history.csv')) as f: hist.to_csv(f, index=False)
+    beside = lambda suffix: out.with_name(out.stem + suffix)
+    plots = dict(curves=plot_curves(keep.losses, hist, beside('_curves.png')), roc=plot_roc(v, beside('_roc.png')))
+    with atomic_write(beside('_history.csv')) as f: hist.to_csv(f, index=False)
     return dict(paths=paths, plots=plots, config=config, history=hist, video_scores=v, learner=learn)
 
 # %% ../nbs/06_train.ipynb #7d9a3f61
