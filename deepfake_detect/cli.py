@@ -13,7 +13,7 @@ from .core import DeepfakeError, read_metadata, find_parts, find_test_dir, list_
 from .video import probe_all
 
 # %% auto #0
-__all__ = ['COMMANDS', 'run', 'info_tables', 'info', 'synth', 'extract', 'train', 'main']
+__all__ = ['COMMANDS', 'run', 'info_tables', 'info', 'synth', 'extract', 'train', 'predict', 'evaluate', 'bundle', 'main']
 
 # %% ../nbs/10_cli.ipynb #58cab79b
 def _parser(func, prog) -> argparse.ArgumentParser:
@@ -21,8 +21,11 @@ def _parser(func, prog) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=inspect.getdoc(func))
     for name, d in docments(func, full=True, returns=False, eval_str=True).items():
         help = (d.docment or '') + (f' (default: {d.default})' if d.default not in (None, inspect.Parameter.empty) and not isinstance(d.default, bool) else '')
+        help = help.replace('%', '%%')   # argparse formats help with %
         if d.default is inspect.Parameter.empty: p.add_argument(name, type=d.anno if d.anno in (int, float) else str, help=help); continue
         flag = '--' + name.replace('_', '-')
+        if d.anno is list:   # repeatable: --model A --model B
+            p.add_argument(flag, dest=name, action='append', default=None, help=help); continue
         if d.anno is bool or isinstance(d.default, bool):
             if d.default: p.add_argument('--no-' + name.replace('_', '-'), dest=name, action='store_false', help=help)
             else: p.add_argument(flag, dest=name, action='store_true', help=help)
@@ -99,7 +102,7 @@ def _size(s) -> tuple[int, int]:
     return w, h
 
 def synth(out:str=None, # folder to write the data set to (required)
-          videos:int=88, # videos in all, reals and fakes
+          videos:int=330, # videos in all, reals and fakes
           test:int=None, # how many of them go to test_videos/ (default: a quarter)
           size:str='640x360', # base frame size WxH (portrait clips swap it; some clips come out at 1/2 and 1/4)
           seconds:float=2.0, # length of each clip
@@ -161,13 +164,16 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
 # %% ../nbs/10_cli.ipynb #c817ee0d
 def train(crops_dir, # folder made by `deepfake-detect extract` on a training folder (index.csv, status.csv, crops/)
           out:str='models/model.pkl', # model file: NAME.pth + NAME.json (safe to share), NAME.pkl (pickle), plots beside
-          sizes:str='128:2,192:2,224:2', # progressive resizing: SIZE:EPOCHS per stage
+          sizes:str='96:3,128:3,160:2', # progressive resizing: SIZE:EPOCHS per stage (on a GPU and DFDC, try 128:2,192:2,224:2)
           arch:str='efficientnet_lite0', # efficientnet_lite0 (ImageNet weights offline), resnet18/34/50, or a timm name
           weights:str='imagenet', # 'imagenet' (shipped weights), a local state dict PATH, or 'none' (random)
           bs:int=32, # batch size (pairs: half real, half fake)
-          lr:float=2e-3, # peak learning rate of the head (the body gets a tenth)
+          lr:float=3e-3, # peak learning rate of the head (the body gets a tenth)
           freeze_epochs:int=1, # head-only epochs before the body is unfrozen
           no_pairs:bool=False, # random batches instead of real/fake pairs
+          per_video:int=8, # pairs drawn per original video and epoch (random frames)
+          valid_frames:int=8, # frames per validation video scored after each epoch
+          calibration:str='temperature', # fitted on the validation videos: 'temperature', 'platt' or 'none'
           mixup:bool=False, # add mixup
           split:str='original', # validation split: 'original' (20% of originals with their fakes) or 'part' (parts 40-44)
           seed:int=42, # random seed
@@ -175,17 +181,95 @@ def train(crops_dir, # folder made by `deepfake-detect extract` on a training fo
          ):
     "Train a fake/real classifier on face crops with progressive resizing; keep the checkpoint with the best video log loss."
     from deepfake_detect.train import train as _train
-    r = _train(crops_dir, out, sizes, arch, None if weights == 'none' else weights, bs, lr, freeze_epochs, not no_pairs, mixup=mixup,
-               split=split, seed=seed, device=device)
+    if per_video < 1 or valid_frames < 1: raise DeepfakeError("--per-video and --valid-frames must be at least 1")
+    r = _train(crops_dir, out, sizes, arch, None if weights == 'none' else weights, bs, lr, freeze_epochs, not no_pairs, per_video=per_video,
+               valid_frames=valid_frames, mixup=mixup, split=split, seed=seed, device=device,
+               calibration=None if calibration == 'none' else calibration)
     m, c = r['config']['metrics'], r['config']
     print(f"\nkept epoch {c['best_epoch']} ({c['best_stage_size']} px): video log loss {m['video_logloss']:.4f}, video AUC "
           f"{'n/a' if m['video_auc'] is None else format(m['video_auc'], '.3f')}, crop accuracy {m['crop_accuracy']:.3f} "
           f"on {c['n_valid_videos']} validation videos; {c['seconds']:.0f} s on {c['device']}")
+    if c['calibration']: print(f"calibration: {c['calibration']}; video log loss after it {m['video_logloss_calibrated']:.4f} (fitted on these videos)")
     print('wrote ' + ', '.join(str(p) for p in list(r['paths'].values()) + list(r['plots'].values())))
     return r
 
-# %% ../nbs/10_cli.ipynb #44540c15
-COMMANDS = dict(info=info, synth=synth, extract=extract, train=train)
+# %% ../nbs/10_cli.ipynb #8938c26f
+def _weights(s, n):
+    if s is None: return None
+    try: w = [float(x) for x in str(s).split(',')]
+    except ValueError: raise DeepfakeError(f"--weights {s!r}: expected numbers separated by commas") from None
+    if len(w) != n: raise DeepfakeError(f"--weights has {len(w)} numbers for {n} --model files")
+    return w
+
+def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submission.csv in it or beside it names them)
+            model:list=None, # exported model: NAME.pth with NAME.json beside it; repeat for an ensemble (required)
+            weights:str=None, # ensemble weights, comma-separated, one per --model (default: equal)
+            out:str='submission.csv', # the submission; NAME_videos.csv (per-video log) and NAME_run.json go beside it
+            frames:int=32, # frames read per video (uniformly spread)
+            tta:int=2, # test-time views per crop: 1 plain, 2 +mirror, 3 +zoom, 4 +zoomed mirror
+            agg:str='mean', # crop scores to a track score: 'mean' or 'confident' (the 1st-place rule)
+            across:str='max', # track scores to the video score: 'max' (one swapped face is enough) or 'mean'
+            clip:float=0.01, # probabilities are clipped to [CLIP, 1-CLIP]
+            prior:float=0.5, # P(fake) given to a video that cannot be read or shows no face
+            budget_hours:float=None, # time limit: frames per video are lowered when behind, unread videos get the prior
+            device:str='auto', # 'auto', 'cpu' or 'cuda:N'
+            workers:int=1, # decoding processes running ahead of detection
+            timeout:float=60, # seconds one video's decoding may take before it is retried with PyAV
+            unsafe_pickle:bool=False, # allow .pkl model files (a pickle runs code when loaded: only files you trust)
+           ):
+    "Predict P(fake) for every test video (TTA, ensemble, per-track aggregation, calibration, clipping) and write a submission."
+    from deepfake_detect.inference import predict as _predict
+    if not model: raise DeepfakeError("--model is required: an exported model (NAME.pth with NAME.json beside it)")
+    if not 0 <= clip < 0.5: raise DeepfakeError(f"--clip {clip}: must be in [0, 0.5)")
+    if frames < 1: raise DeepfakeError("--frames must be at least 1")
+    if budget_hours is not None and budget_hours <= 0: raise DeepfakeError("--budget-hours must be positive")
+    t0 = time.time()
+    log = _predict(test_dir, model, out, n_frames=frames, tta=tta, how=agg, across=across, clip=(clip, 1 - clip), prior=prior,
+                   budget_hours=budget_hours, weights=_weights(weights, len(model)), device=device, workers=max(1, workers),
+                   timeout=timeout, safe=not unsafe_pickle)
+    print()
+    dt, c = time.time() - t0, log.status.value_counts()
+    print(f"{len(log)} videos: " + ', '.join(f"{k} {v}" for k, v in c.items()) + f"; {dt:.0f} s ({dt / max(len(log), 1):.2f} s/video)")
+    for r in log[log.status != 'ok'].head(10).itertuples(): print(f"  {r.filename}: {r.status}, P(fake) {r.label:g}: {r.reason}")
+    from deepfake_detect.inference import log_path
+    print(f"wrote {out}, {log_path(out)}")
+    return log
+
+# %% ../nbs/10_cli.ipynb #fb07e8f6
+def evaluate(submission, # a submission CSV (filename,label), e.g. from `deepfake-detect predict`
+             labels, # the truth: metadata.json, its folder, or a filename,label CSV (REAL/FAKE or 1/0)
+             out_dir:str=None, # folder for metrics.json and the plots (default: NAME_eval beside the submission)
+             wrong:int=8, # how many of the most wrong videos to show
+            ):
+    "Score a submission: log loss, AUC, accuracy, log loss at other clips, calibration; ROC, reliability, histogram and most-wrong plots."
+    from deepfake_detect.evaluate import evaluate as _evaluate
+    out_dir = out_dir or str(Path(submission).with_name(Path(submission).stem + '_eval'))
+    r = _evaluate(submission, labels, out_dir, n_wrong=wrong)
+    print(f"{r['videos']} videos ({r['fake']} fake, {r['real']} real): log loss {r['log_loss']:.4f}, AUC "
+          f"{'n/a' if r['auc'] is None else format(r['auc'], '.3f')}, accuracy {r['accuracy']:.3f} (all 0.5 would score {r['constant_0_5']:.4f})")
+    print('log loss if clipped at: ' + ', '.join(f"{k} {v:.4f}" for k, v in r['log_loss_at_clip'].items()))
+    if 'calibration' in r: print(f"calibration: log loss {r['calibration']['log_loss_before']:.4f} before, {r['calibration']['log_loss_after']:.4f} after "
+                                 f"({r['calibration']['videos']} videos with a prediction)")
+    if r['unlabelled_rows']: print(f"warning: {len(r['unlabelled_rows'])} rows have no label and were left out", file=sys.stderr)
+    print(f"wrote {Path(out_dir)/'metrics.json'} and {len(r['plots'])} plots in {out_dir}")
+    return r
+
+# %% ../nbs/10_cli.ipynb #47134c6b
+def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data set)
+           model:list=None, # exported model (NAME.pth + NAME.json); repeat for an ensemble (required)
+           python_version:str=None, # the kernel's Python, such as 3.10, when it differs from this one
+           find_links:str=None, # a folder of wheels to take dependencies from instead of the package index
+          ):
+    "Build an offline bundle: this package's wheel, the dependency wheels a Kaggle image lacks, the model files and a README."
+    from deepfake_detect.inference import make_bundle
+    if not model: raise DeepfakeError("--model is required: the exported model(s) to ship")
+    files = make_bundle(out_dir, model, python_version=python_version, find_links=find_links)
+    mb = sum(f.stat().st_size for f in files) / 2**20
+    print(f"wrote {len(files)} files ({mb:.1f} MB) to {out_dir}; install with:\n  pip install --no-index --find-links {out_dir} --no-deps -r {Path(out_dir)/'requirements.txt'}")
+    return files
+
+# %% ../nbs/10_cli.ipynb #9764da32
+COMMANDS = dict(info=info, synth=synth, extract=extract, train=train, predict=predict, evaluate=evaluate, bundle=bundle)
 
 def main(argv=None) -> int:
     "Entry point of `deepfake-detect`."

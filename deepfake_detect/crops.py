@@ -16,8 +16,8 @@ from .video import read_many, Frames
 from .faces import Detector, Face, Track, crop_box, detect_tracks
 
 # %% auto #0
-__all__ = ['INDEX_COLS', 'STATUS_COLS', 'video_table', 'extraction_order', 'save_crops', 'tracks_from_rows', 'CropIndex',
-           'build_index', 'extract', 'show_crops']
+__all__ = ['INDEX_COLS', 'STATUS_COLS', 'video_table', 'extraction_order', 'cut_faces', 'save_crops', 'tracks_from_rows',
+           'CropIndex', 'build_index', 'extract', 'show_crops']
 
 # %% ../nbs/03_crops.ipynb #83561bae
 def video_table(videos) -> pd.DataFrame:
@@ -51,25 +51,30 @@ STATUS_COLS = ['video', 'status', 'message', 'decoder', 'frames', 'faces', 'trac
 
 def _stem(video): return Path(str(video)).stem
 
-def save_crops(frames:Frames, tracks, folder, rel, margin=1.3, max_size=320, quality=90) -> list[dict]:
-    "Write each face of `tracks` from `frames` as `<track>_<frame>.jpg` in `folder`; index rows with paths under `rel`."
+def cut_faces(frames:Frames, tracks, margin=1.3, max_size=320):
+    "Yield `(track, face, crop box, crop)` for each face of `tracks`: the box enlarged by `margin`, square, RGB, long side <= `max_size`."
     pos = {int(i): k for k, i in enumerate(frames.idxs)}
-    rows = []
     for t in tracks:
         for f in t.faces:
             if f.frame not in pos: continue
             img = frames.data[pos[f.frame]]
-            x0, y0, x1, y1 = crop_box(f.box, (img.shape[1], img.shape[0]), margin)
+            x0, y0, x1, y1 = b = crop_box(f.box, (img.shape[1], img.shape[0]), margin)
             if x1 - x0 < 2 or y1 - y0 < 2: continue
             crop = img[y0:y1, x0:x1]
             if max(crop.shape[:2]) > max_size:
                 s = max_size / max(crop.shape[:2])
                 crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))), interpolation=cv2.INTER_AREA)
-            name = f'{t.id}_{f.frame:05d}.jpg'
-            if not cv2.imwrite(str(Path(folder)/name), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]):
-                raise OSError(f"{Path(folder)/name}: could not write the crop (disk full?)")
-            rows.append(dict(frame=f.frame, track=t.id, x0=x0, y0=y0, x1=x1, y1=y1, prob=round(f.prob, 5),
-                             interpolated=f.interpolated, crop_path=f'{rel}/{name}'))
+            yield t, f, b, crop
+
+def save_crops(frames:Frames, tracks, folder, rel, margin=1.3, max_size=320, quality=90) -> list[dict]:
+    "Write each face of `tracks` from `frames` as `<track>_<frame>.jpg` in `folder`; index rows with paths under `rel`."
+    rows = []
+    for t, f, (x0, y0, x1, y1), crop in cut_faces(frames, tracks, margin, max_size):
+        name = f'{t.id}_{f.frame:05d}.jpg'
+        if not cv2.imwrite(str(Path(folder)/name), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]):
+            raise OSError(f"{Path(folder)/name}: could not write the crop (disk full?)")
+        rows.append(dict(frame=f.frame, track=t.id, x0=x0, y0=y0, x1=x1, y1=y1, prob=round(f.prob, 5),
+                         interpolated=f.interpolated, crop_path=f'{rel}/{name}'))
     return rows
 
 # %% ../nbs/03_crops.ipynb #c2ccaa93

@@ -16,7 +16,7 @@ from .crops import CropIndex
 
 # %% auto #0
 __all__ = ['AUGS', 'crop_table', 'flip', 'brightness_contrast', 'zoom', 'crappify', 'jpeg', 'augment', 'randmerge', 'CropDataset',
-           'pair_table', 'PairSampler', 'RandomSampler', 'crop_dls', 'show_batch']
+           'pair_table', 'PairSampler', 'RandomSampler', 'thin_frames', 'crop_dls', 'show_batch']
 
 # %% ../nbs/04_data.ipynb #430632a5
 def crop_table(ci:CropIndex, split='original', valid_pct=0.2, seed=42, valid_parts=range(40, 45)) -> pd.DataFrame:
@@ -120,24 +120,27 @@ def pair_table(df) -> pd.DataFrame:
     return fake.merge(real, left_on=['group', 'frame', 'track'], right_on=['video', 'frame', 'track'])[['real', 'fake', 'group', 'frame']]
 
 class PairSampler(Sampler):
-    "Batches of `bs` keys: real/fake pairs at the same frame, sharing an augmentation seed; `epoch_pairs` pairs per epoch."
-    def __init__(self, df, bs=32, epoch_pairs=None, seed=0):
+    "Batches of `bs` keys: real/fake pairs at the same frame sharing an augmentation seed; `per_video` pairs per original and epoch."
+    def __init__(self, df, bs=32, per_video=4, epoch_pairs=None, seed=0):
         if bs % 2: raise ValueError(f"batch size {bs}: pairs need an even batch size")
-        self.pairs, self.bs = pair_table(df.reset_index(drop=True)), bs
+        df = df.reset_index(drop=True)
+        self.pairs, self.bs = pair_table(df), bs
         if not len(self.pairs): raise DataError("no real/fake pairs: no fake shares a frame with a crop of its original (extract with box reuse)")
         self.by_real = self.pairs.groupby('real').fake.apply(np.array)
-        self.n = epoch_pairs or len(self.by_real)
+        self.by_video = pd.Series(self.by_real.index, index=df.video.iloc[self.by_real.index].to_numpy()).groupby(level=0).apply(np.array)
+        self.n = epoch_pairs or per_video * len(self.by_video)
         self.rng = np.random.default_rng(seed)
 
     def __len__(self): return -(-self.n * 2 // self.bs)
 
     def __iter__(self):
-        reals = self.by_real.index.to_numpy()
-        picks = self.rng.choice(reals, self.n, replace=self.n > len(reals))
+        vids = self.by_video.to_numpy()
+        order = np.concatenate([self.rng.permutation(len(vids)) for _ in range(-(-self.n // len(vids)))])[:self.n]
         keys = []
-        for r in picks:
-            s = int(self.rng.integers(2**31))
-            keys += [(int(r), s), (int(self.by_real[r][self.rng.integers(len(self.by_real[r]))]), s)]
+        for v in order:
+            r = vids[v][self.rng.integers(len(vids[v]))]
+            fakes, s = self.by_real[r], int(self.rng.integers(2**31))
+            keys += [(int(r), s), (int(fakes[self.rng.integers(len(fakes))]), s)]
         for k in range(0, len(keys), self.bs): yield keys[k:k + self.bs]
 
 class RandomSampler(Sampler):
@@ -148,14 +151,21 @@ class RandomSampler(Sampler):
         order = self.rng.permutation(self.n)
         for k in range(0, self.n, self.bs): yield [(int(i), int(self.rng.integers(2**31))) for i in order[k:k + self.bs]]
 
-# %% ../nbs/04_data.ipynb #2ee77f83
-def crop_dls(tbl, size, mean, std, bs=32, pairs=True, p_merge=0.2, epoch_pairs=None, workers=0, seed=0, device=None) -> DataLoaders:
-    "fastai `DataLoaders` of `tbl`'s crops at `size` px: paired (or random) augmented training batches, plain validation."
+# %% ../nbs/04_data.ipynb #a8c170af
+def thin_frames(df, n=8) -> pd.DataFrame:
+    "The crops of at most `n` frames per video of `df`, spread evenly over the frames it has."
+    keep = df.groupby('video').frame.transform(lambda f: f.isin(np.unique(f)[np.unique(np.linspace(0, f.nunique() - 1, n).round().astype(int))]))
+    return df[keep].reset_index(drop=True)
+
+def crop_dls(tbl, size, mean, std, bs=32, pairs=True, per_video=4, valid_frames=8, p_merge=0.2, epoch_pairs=None, workers=0, seed=0,
+             device=None) -> DataLoaders:
+    "fastai `DataLoaders` of `tbl`'s crops at `size` px: paired (or random) augmented training batches, plain validation on `valid_frames` frames a video."
     trn, val = tbl[~tbl.is_valid].reset_index(drop=True), tbl[tbl.is_valid].reset_index(drop=True)
+    if valid_frames: val = thin_frames(val, valid_frames)
     if not len(trn) or not len(val): raise DataError(f"the split left {len(trn)} training and {len(val)} validation crops: need both")
     tds = CropDataset(trn, size, mean, std, train=True, p_merge=p_merge, seed=seed)
     vds = CropDataset(val, size, mean, std)
-    sampler = PairSampler(trn, bs, epoch_pairs, seed) if pairs else RandomSampler(trn, bs, seed)
+    sampler = PairSampler(trn, bs, per_video, epoch_pairs, seed) if pairs else RandomSampler(trn, bs, seed)
     tdl = DataLoader(tds, batch_sampler=sampler, num_workers=workers)
     vdl = DataLoader(vds, batch_size=bs * 2, shuffle=False, num_workers=workers)
     dls = DataLoaders(tdl, vdl, device=device)

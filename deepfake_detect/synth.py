@@ -278,7 +278,7 @@ def _split_plan(n, split, ids, by_id, clips, fakes_per_real, partial_frac, rng, 
         rows.append(dict(video=new(), split=split, label='FAKE', original=r['video'], method=method, source=r['source'], donor=donor))
     return rows
 
-def plan_dataset(photos, clips=(), videos=88, test=None, fakes_per_real=2, partial_frac=0.2, seed=0) -> pd.DataFrame:
+def plan_dataset(photos, clips=(), videos=330, test=None, fakes_per_real=2, partial_frac=0.2, seed=0) -> pd.DataFrame:
     "Decide every video of a data set (`videos` in all, `test` of them for testing): name, split, label, original, method, source, donor."
     rng = np.random.default_rng(seed)
     test = round(videos / 4) if test is None else test
@@ -350,7 +350,7 @@ def default_data_dir(name) -> Path|None:
             if d.is_dir(): return d
     return None
 
-def make_dataset(out, videos=88, test=None, size=(640, 360), seconds=2.0, fps=30, fakes_per_real=2, faces=None, clips=None,
+def make_dataset(out, videos=330, test=None, size=(640, 360), seconds=2.0, fps=30, fakes_per_real=2, faces=None, clips=None,
                  seed=0, partial_frac=0.2, portrait_frac=0.2, scales=SCALES, workers=1, progress=True) -> pd.DataFrame:
     "Generate `videos` DFDC-shaped videos in `out` (`test` of them in `test_videos/`); returns the plan with `path` and `seconds`."
     out = Path(out)

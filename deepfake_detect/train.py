@@ -27,8 +27,8 @@ from .model import create_model, model_config, splitter, load_state, ModelError
 from .faces import torch_device
 
 # %% auto #0
-__all__ = ['parse_sizes', 'video_scores', 'VideoMetric', 'KeepBest', 'export_model', 'load_model', 'train', 'plot_curves',
-           'plot_roc']
+__all__ = ['parse_sizes', 'video_scores', 'VideoMetric', 'KeepBest', 'calibrate', 'fit_calibration', 'export_model', 'load_model',
+           'train', 'plot_curves', 'plot_roc']
 
 # %% ../nbs/06_train.ipynb #1a385e8a
 def parse_sizes(spec) -> list[tuple[int, int]]:
@@ -80,7 +80,34 @@ class KeepBest(Callback):
             self.best = v
             with atomic_write(self.path, 'wb') as f: torch.save(self.learn.model.state_dict(), f)
 
-# %% ../nbs/06_train.ipynb #1e45179e
+# %% ../nbs/06_train.ipynb #346d27fd
+def _logit(p, eps=1e-6):
+    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1 - eps)
+    return np.log(p / (1 - p))
+
+def calibrate(p, cal=None) -> np.ndarray:
+    "Apply a calibration from `fit_calibration` to probabilities `p` (None: unchanged)."
+    p = np.asarray(p, dtype=np.float64)
+    if not cal: return p
+    z = _logit(p)
+    z = z / cal['T'] if cal['method'] == 'temperature' else cal['a'] * z + cal['b']
+    return 1 / (1 + np.exp(-z))
+
+def fit_calibration(y, p, method='temperature') -> dict:
+    "Fit a temperature (or Platt's a, b) to labels `y` and probabilities `p` by minimising log loss."
+    from scipy.optimize import minimize, minimize_scalar
+    y, z = np.asarray(y, dtype=np.float64), _logit(p)
+    if len(np.unique(y)) < 2: raise DeepfakeError("calibration needs real and fake validation videos")
+    nll = lambda z: float(np.mean(np.logaddexp(0, z) - y * z))
+    if method == 'temperature':
+        r = minimize_scalar(lambda t: nll(z / np.exp(t)), bounds=(-4, 4), method='bounded')
+        return dict(method='temperature', T=float(np.exp(r.x)))
+    if method == 'platt':
+        r = minimize(lambda ab: nll(ab[0] * z + ab[1]), x0=[1.0, 0.0], method='Nelder-Mead')
+        return dict(method='platt', a=float(r.x[0]), b=float(r.x[1]))
+    raise DeepfakeError(f"calibration {method!r}: use 'temperature' or 'platt'")
+
+# %% ../nbs/06_train.ipynb #2353ee0e
 def export_model(model, config, out) -> dict:
     "Write `out`.pth (state dict), `out`.json (config) and `out`.pkl (whole model, pickled); returns the paths."
     out = Path(out); base = out.with_suffix('')
@@ -115,14 +142,14 @@ def load_model(path, safe=True, device='cpu'):
     except RuntimeError as e: raise ModelError(f"{path}: does not fit a {cfg['arch']} model ({str(e).splitlines()[0][:150]})") from None
     return model.to(device).eval(), cfg
 
-# %% ../nbs/06_train.ipynb #d55aca31
+# %% ../nbs/06_train.ipynb #36674f1d
 def _versions():
     import fastai, torchvision
     return dict(python=platform.python_version(), torch=torch.__version__, torchvision=torchvision.__version__, fastai=fastai.__version__)
 
-def train(crops, out='models/model.pkl', sizes='128:2,192:2,224:2', arch='efficientnet_lite0', weights='imagenet', bs=32, lr=2e-3,
-          freeze_epochs=1, pairs=True, p_merge=0.2, mixup=False, split='original', valid_pct=0.2, seed=42, device='auto',
-          epoch_pairs=None, workers=0, progress=True) -> dict:
+def train(crops, out='models/model.pkl', sizes='96:3,128:3,160:2', arch='efficientnet_lite0', weights='imagenet', bs=32, lr=3e-3,
+          freeze_epochs=1, pairs=True, per_video=8, valid_frames=8, p_merge=0.2, mixup=False, split='original', valid_pct=0.2,
+          seed=42, device='auto', epoch_pairs=None, calibration='temperature', workers=0, progress=True) -> dict:
     "Train `arch` on the crops in `crops` (a folder made by `extract`, or a `CropIndex`) with progressive resizing; export to `out`."
     t0 = time.time()
     set_seed(seed, reproducible=True)
@@ -131,7 +158,7 @@ def train(crops, out='models/model.pkl', sizes='128:2,192:2,224:2', arch='effici
     stages, cfg = parse_sizes(sizes), model_config(arch)
     dev = torch_device(device)
     out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
-    dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], bs=bs, pairs=pairs, p_merge=p_merge, epoch_pairs=epoch_pairs,
+    dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], bs=bs, pairs=pairs, per_video=per_video, valid_frames=valid_frames, p_merge=p_merge, epoch_pairs=epoch_pairs,
                                 workers=workers, seed=seed, device=dev)
     d0 = dls(stages[0][0])
     vids = d0.valid_table.video.to_numpy()
@@ -154,11 +181,15 @@ def train(crops, out='models/model.pkl', sizes='128:2,192:2,224:2', arch='effici
     if best_size != learn.dls.size: learn.dls = dls(best_size)
     preds, ys = learn.get_preds(dl=learn.dls.valid)   # the kept checkpoint, at the size it was chosen at
     v = video_scores(vids, ys.numpy(), preds.float()[:, 1].numpy())
-    config = dict(cfg, size=best_size, dropout=0.5, classes=['REAL', 'FAKE'], sizes=sizes, bs=bs, lr=lr, pairs=pairs, mixup=mixup,
-                  split=split, seed=seed, best_epoch=int(best.epoch), best_stage_size=best_size,
-                  metrics=dict(video_logloss=log_loss(v.y, np.clip(v.p, 0.01, 0.99)), video_auc=roc_auc_score(v.y, v.p) if v.y.nunique() == 2 else None,
+    two = v.y.nunique() == 2
+    cal = fit_calibration(v.y, v.p, calibration) if calibration and two else None
+    config = dict(cfg, size=best_size, dropout=0.5, classes=['REAL', 'FAKE'], sizes=sizes, bs=bs, lr=lr, pairs=pairs, per_video=per_video,
+                  valid_frames=valid_frames, mixup=mixup, split=split, seed=seed, best_epoch=int(best.epoch), best_stage_size=best_size,
+                  calibration=cal,
+                  metrics=dict(video_logloss=log_loss(v.y, np.clip(v.p, 0.01, 0.99)), video_auc=roc_auc_score(v.y, v.p) if two else None,
+                               video_logloss_calibrated=log_loss(v.y, np.clip(calibrate(v.p, cal), 0.01, 0.99)) if cal else None,
                                crop_accuracy=float((preds.argmax(1) == ys).float().mean())),
-                  n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=int(tbl.is_valid.sum()), n_valid_videos=len(v),
+                  n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=len(d0.valid_table), n_valid_videos=len(v),
                   device=str(dev), fp16=dev.type == 'cuda', seconds=round(time.time() - t0, 1), versions=_versions())
     paths = export_model(learn.model, config, out)
     beside = lambda suffix: out.with_name(out.stem + suffix)
@@ -166,7 +197,7 @@ def train(crops, out='models/model.pkl', sizes='128:2,192:2,224:2', arch='effici
     with atomic_write(beside('_history.csv')) as f: hist.to_csv(f, index=False)
     return dict(paths=paths, plots=plots, config=config, history=hist, video_scores=v, learner=learn)
 
-# %% ../nbs/06_train.ipynb #7d9a3f61
+# %% ../nbs/06_train.ipynb #bf12aa57
 def plot_curves(losses, hist, path):
     "Training loss per batch (`losses`) and validation loss per epoch (`hist`) across resize stages, saved to `path`."
     fig, ax = plt.subplots(figsize=(8, 4))

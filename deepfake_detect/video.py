@@ -305,14 +305,14 @@ def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', dec
     from collections import deque
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool
-    kw = dict(n=n, every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders))
-    safe = dict(kw, decoders=('pyav',))
-    w, todo, running, crashes = _Workers(max(1, workers), recycle), deque((p, kw) for p in paths), deque(), 0
+    base = dict(every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders))
+    kw = lambda: dict(base, n=n() if callable(n) else n)   # `n` may be a function: asked as each video is queued
+    w, todo, running, crashes = _Workers(max(1, workers), recycle), deque((p, None, False) for p in paths), deque(), 0
     try:
         while todo or running:
             while todo and len(running) < max(1, workers) + ahead:
-                p, k = todo.popleft(); running.append((p, k, w.submit(p, k)))
-            p, k, fut = running.popleft()
+                p, k, retry = todo.popleft(); k = k or kw(); running.append((p, k, retry, w.submit(p, k)))
+            p, k, retry, fut = running.popleft()
             try: out = fut.result(timeout); crashes = 0
             except (Timeout, BrokenProcessPool) as e:
                 hung = isinstance(e, Timeout)
@@ -320,11 +320,12 @@ def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', dec
                 if crashes > max_crashes: raise RuntimeError(f"decoding processes keep dying ({crashes} in a row, last on {p}). They are spawned: run from a "
                                                       "script file, the deepfake-detect command or a notebook, not from `python -` (stdin).") from None
                 w.restart()
-                todo.extendleft((q, kq) for q, kq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
-                if k is not safe:
-                    running.appendleft((p, safe, w.submit(p, safe)))
+                todo.extendleft((q, kq, rq) for q, kq, rq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
+                if not retry:
+                    safe = dict(k, decoders=('pyav',))
+                    running.appendleft((p, safe, True, w.submit(p, safe)))
                     continue
                 out = VideoError(f"{p}: decoding " + (f"took longer than {timeout:g} s" if hung else "crashed its process") + ", even with PyAV alone")
-            if k is safe and hasattr(out, 'decoder'): out.decoder += ' (after decord failed to finish)'
+            if retry and hasattr(out, 'decoder'): out.decoder += ' (after decord failed to finish)'
             yield p, out
     finally: w.close()
