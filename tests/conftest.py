@@ -26,3 +26,17 @@ def cli(offline_env):
         if check and r.returncode: raise AssertionError(f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
         return r
     return run
+
+@pytest.fixture(scope='session')
+def sample_crops(tmp_path_factory, cli):
+    "The sample's training crops, 8 frames a video."
+    out = tmp_path_factory.mktemp('crops')/'c'
+    cli('extract', SAMPLE/'train_sample_videos', out, '--frames', 8, check=True)
+    return out
+
+@pytest.fixture(scope='session')
+def quick_model(tmp_path_factory, cli, sample_crops):
+    "A model trained for one short epoch on the sample's crops: the .pth of its safe pair."
+    out = tmp_path_factory.mktemp('model')/'quick.pkl'
+    cli('train', sample_crops, '--out', out, '--sizes', '64:1', '--bs', 16, '--per-video', 2, '--freeze-epochs', 0, check=True)
+    return out.with_suffix('.pth')

@@ -4,13 +4,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLE
 
-@pytest.fixture(scope='module')
-def crops(tmp_path_factory, cli):
-    out = tmp_path_factory.mktemp('crops')/'c'
-    cli('extract', SAMPLE/'train_sample_videos', out, '--frames', 8, check=True)
-    return out
-
-def test_train_cli_writes_a_model_that_loads_offline(cli, crops, tmp_path, offline_env):
+def test_train_cli_writes_a_model_that_loads_offline(cli, sample_crops, tmp_path, offline_env):
+    crops = sample_crops
     out = tmp_path/'models'/'m.pkl'
     r = cli('train', crops, '--out', out, '--sizes', '64:1,96:1', '--bs', 16, check=True)
     assert 'kept epoch' in r.stdout and 'video log loss' in r.stdout, r.stdout
