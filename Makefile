@@ -13,12 +13,9 @@ $(STAMP): setup.py settings.ini
 
 install: $(STAMP)
 
-# the main job on the bundled sample (the stages that exist so far)
+# the main job on the bundled sample: info, extract, train, predict, evaluate, runs/demo/report.html
 demo: install
-	$(BIN)/deepfake-detect info data/sample
-	$(BIN)/deepfake-detect extract data/sample/train_sample_videos runs/demo/crops/train
-	$(BIN)/deepfake-detect extract data/sample/test_videos runs/demo/crops/test
-	$(BIN)/deepfake-detect train runs/demo/crops/train --out runs/demo/models/sample.pkl
+	$(BIN)/deepfake-detect demo --out runs/demo
 
 test: install nbtest pytest
 

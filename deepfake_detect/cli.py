@@ -13,7 +13,7 @@ from .core import DeepfakeError, read_metadata, find_parts, find_test_dir, list_
 from .video import probe_all
 
 # %% auto #0
-__all__ = ['COMMANDS', 'run', 'info_tables', 'info', 'synth', 'extract', 'train', 'predict', 'evaluate', 'bundle', 'main']
+__all__ = ['COMMANDS', 'run', 'info_tables', 'info', 'synth', 'extract', 'train', 'predict', 'evaluate', 'bundle', 'demo', 'main']
 
 # %% ../nbs/10_cli.ipynb #58cab79b
 def _parser(func, prog) -> argparse.ArgumentParser:
@@ -149,6 +149,11 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
     before = len(_finished(Path(out_dir))) if (Path(out_dir)/'crops').exists() else 0
     ci = _extract(data_dir, out_dir, n_frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
                   reuse_originals=not no_reuse, max_size=max_size, workers=max(1, workers), timeout=timeout)
+    import json
+    from deepfake_detect.core import atomic_write
+    with atomic_write(Path(out_dir)/'run.json') as f:   # what made these crops, for whoever trains on them later
+        json.dump(dict(data_dir=str(data_dir), frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
+                       reuse=not no_reuse, max_size=max_size, versions=_versions_all()), f, indent=1)
     print()   # the progress bar leaves its line open
     dt, st = time.time() - t0, ci.status
     new = len(st) - before
@@ -215,6 +220,7 @@ def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submi
             device:str='auto', # 'auto', 'cpu' or 'cuda:N'
             workers:int=1, # decoding processes running ahead of detection
             timeout:float=60, # seconds one video's decoding may take before it is retried with PyAV
+            cache:str=None, # folder keeping each video's face crops: a rerun (another model, or after a stop) reads no video twice
             unsafe_pickle:bool=False, # allow .pkl model files (a pickle runs code when loaded: only files you trust)
            ):
     "Predict P(fake) for every test video (TTA, ensemble, per-track aggregation, calibration, clipping) and write a submission."
@@ -226,7 +232,7 @@ def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submi
     t0 = time.time()
     log = _predict(test_dir, model, out, n_frames=frames, tta=tta, how=agg, across=across, clip=(clip, 1 - clip), prior=prior,
                    budget_hours=budget_hours, weights=_weights(weights, len(model)), device=device, workers=max(1, workers),
-                   timeout=timeout, safe=not unsafe_pickle)
+                   timeout=timeout, safe=not unsafe_pickle, cache=cache)
     print()
     dt, c = time.time() - t0, log.status.value_counts()
     print(f"{len(log)} videos: " + ', '.join(f"{k} {v}" for k, v in c.items()) + f"; {dt:.0f} s ({dt / max(len(log), 1):.2f} s/video)")
@@ -268,8 +274,59 @@ def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data 
     print(f"wrote {len(files)} files ({mb:.1f} MB) to {out_dir}; install with:\n  pip install --no-index --find-links {out_dir} --no-deps -r {Path(out_dir)/'requirements.txt'}")
     return files
 
-# %% ../nbs/10_cli.ipynb #9764da32
-COMMANDS = dict(info=info, synth=synth, extract=extract, train=train, predict=predict, evaluate=evaluate, bundle=bundle)
+# %% ../nbs/10_cli.ipynb #145e3c68
+def _versions_all() -> dict:
+    import platform, torch, torchvision, fastai, facenet_pytorch, decord, av, cv2, numpy, pandas
+    return dict(deepfake_detect=deepfake_detect.__version__, python=platform.python_version(), torch=torch.__version__,
+                torchvision=torchvision.__version__, fastai=fastai.__version__, facenet_pytorch=getattr(facenet_pytorch, '__version__', '2.5.3'),
+                decord=decord.__version__, av=av.__version__, opencv=cv2.__version__, numpy=numpy.__version__, pandas=pandas.__version__)
+
+def demo(out:str='runs/demo', # folder for everything the run writes (report.html, submission.csv, crops/, models/, eval/)
+         data:str=None, # a folder with train_sample_videos/ + metadata.json and test_videos/ (default: the bundled data/sample)
+         frames:int=32, # frames per training video for the face crops
+         predict_frames:int=16, # frames per test video
+         sizes:str='96:3,128:3,160:2', # progressive resizing: SIZE:EPOCHS per stage
+         per_video:int=8, # training pairs per original video and epoch
+         tta:int=2, # test-time views per crop
+         seed:int=42, # random seed of the split and the training
+         device:str='auto', # 'auto', 'cpu' or 'cuda:N'
+        ):
+    "Run the whole job on the sample data: info, extract, train, predict, evaluate, and a report.html."
+    from deepfake_detect.synth import default_data_dir
+    from deepfake_detect.report import write_report
+    root = Path(data) if data else default_data_dir('sample')
+    if root is None or not (root/'train_sample_videos').is_dir() or not (root/'test_videos').is_dir():
+        raise DeepfakeError(f"{root or 'data/sample'}: need train_sample_videos/ and test_videos/ (the bundled sample is data/sample in the source checkout)")
+    run = Path(out); run.mkdir(parents=True, exist_ok=True)
+    params = dict(out=str(run), data=str(root), frames=frames, predict_frames=predict_frames, sizes=sizes, per_video=per_video, tta=tta, seed=seed, device=device)
+    from deepfake_detect.core import atomic_write
+    import json
+    with atomic_write(run/'config.json') as f: json.dump(dict(params=params, versions=_versions_all(), started=time.strftime('%Y-%m-%d %H:%M:%S')), f, indent=1)
+    times, t_all = [], time.time()
+    def stage(k, name, fn):
+        print(f"\n[{k}/6] {name}", flush=True)
+        t0 = time.time(); r = fn(); dt = time.time() - t0
+        times.append(dict(stage=name, seconds=round(dt, 1)))
+        with atomic_write(run/'timings.csv') as f: pd.DataFrame(times).to_csv(f, index=False)
+        return r, dt
+    tabs, dt = stage(1, 'info', lambda: info_tables(root))
+    with atomic_write(run/'info.json') as f: json.dump({k: json.loads(v.to_json(orient='split')) for k, v in tabs.items() if len(v)}, f)
+    t = tabs['parts'].loc['total']
+    print(f"info: {int(t.videos)} training videos ({int(t.real)} real, {int(t.fake)} fake), {int(tabs['test'].videos.sum())} test videos; {dt:.0f} s")
+    ci, dt = stage(2, 'extract training faces', lambda: extract(str(root/'train_sample_videos'), str(run/'crops'), frames=frames, device=device))
+    r, dt = stage(3, 'train', lambda: train(str(run/'crops'), out=str(run/'models'/'sample.pkl'), sizes=sizes, per_video=per_video, seed=seed, device=device))
+    model = r['paths']['pth']
+    log, dt = stage(4, 'predict test videos', lambda: predict(str(root/'test_videos'), [str(model)], out=str(run/'submission.csv'), frames=predict_frames, tta=tta, device=device))
+    labels = root/'test_labels.csv'
+    if labels.exists(): stage(5, 'evaluate', lambda: evaluate(str(run/'submission.csv'), str(labels), out_dir=str(run/'eval')))
+    else: print(f"\n[5/6] evaluate: skipped, no {labels}")
+    rep, dt = stage(6, 'report', lambda: write_report(run, title=f'deepfake_detect demo on {root.name}'))
+    print(f"report: {rep} ({rep.stat().st_size / 1e6:.1f} MB)")
+    print(f"\ndemo finished in {time.time() - t_all:.0f} s: open {rep} in a browser")
+    return rep
+
+# %% ../nbs/10_cli.ipynb #eb32b44b
+COMMANDS = dict(demo=demo, info=info, synth=synth, extract=extract, train=train, predict=predict, evaluate=evaluate, bundle=bundle)
 
 def main(argv=None) -> int:
     "Entry point of `deepfake-detect`."

