@@ -277,7 +277,7 @@ def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', de
         except Exception as e: errors.append(f"{name}: {e.__class__.__name__}: {str(e)[:200]}")
     raise VideoError(f"{path}: no decoder could read it ({'; '.join(errors)})")
 
-# %% ../nbs/01_video.ipynb #07df390e
+# %% ../nbs/01_video.ipynb #eb9682fa
 def _read_job(args):
     path, kw = args
     try: return read_frames(path, **kw)
