@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #6526b00e
 from __future__ import annotations
-import argparse, inspect, sys, time, warnings
+import argparse, inspect, os, sys, time, warnings
 from pathlib import Path
 import pandas as pd
 from fastcore.docments import docments
@@ -48,6 +48,9 @@ def run(func, argv, prog) -> int:
         print(f"{prog}: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; finished work is kept, run again to resume", file=sys.stderr); return 130
+    except OSError as e:   # the machine's problem, not a bug: disk full, permissions (DEEPFAKE_DEBUG=1 shows the traceback)
+        if os.environ.get('DEEPFAKE_DEBUG'): raise
+        print(f"{prog}: error: {e}", file=sys.stderr); return 2
     finally: warnings.showwarning = old
     return 0
 
@@ -162,7 +165,7 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
           + f"; {len(ci.index)} crops in {int(st.tracks.sum())} tracks")
     print(f"this run: {new} videos in {dt:.0f} s" + (f" ({new / dt:.2f} videos/s)" if new else " (nothing to do: all were already extracted)"))
     bad = st[st.status != 'ok']
-    for r in bad.head(10).itertuples(): print(f"  {r.status}: {r.message}")
+    for r in bad.head(10).itertuples(): print(f"  {r.status}: {r.message}" if r.video in str(r.message) else f"  {r.status}: {r.video}: {r.message}")
     if len(bad) > 10: print(f"  ... and {len(bad) - 10} more in {Path(out_dir)/'status.csv'}")
     return ci
 

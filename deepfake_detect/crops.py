@@ -186,6 +186,9 @@ def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1
                     seconds=round(fr.seconds + time.time() - t0, 3)))
             n_done += 1
             if progress: bar.comment = f'{n_done / (time.time() - t_start):.2f} videos/s'
+    except OSError as e:   # disk full, permissions: the user can act on it, and the finished videos stay
+        raise DataError(f"{out}: could not write the crops of {video} ({e.strerror or e}); the videos finished before it are kept: "
+                        "free some space (or fix the folder) and run again to resume") from None
     finally:   # also on Ctrl-C or an error: drop the unfinished video, index what is finished
         _drop_unfinished(out)
         ci = build_index(out)

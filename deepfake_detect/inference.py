@@ -192,7 +192,8 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
     rows = {fn: dict(filename=fn, label=prior, p_raw=np.nan, status='', reason='', frames=0, faces=0, tracks=0, decoder='', seconds=0.0, path=p)
             for fn, p in zip(vt.filename, vt.path)}
     present = vt[[Path(p).is_file() for p in vt.path]]
-    for fn in set(vt.filename) - set(present.filename): rows[fn].update(status='missing', reason=f"{rows[fn]['path']}: no such file")
+    for fn in set(vt.filename) - set(present.filename):
+        rows[fn].update(status='missing', reason=f"{rows[fn]['path']}: " + ('not a regular file' if Path(rows[fn]['path']).exists() else 'no such file'))
     pending, n_pending = [], 0
     def add(row, info, jpegs, tracks):
         nonlocal pending, n_pending

@@ -1,0 +1,123 @@
+"Bad inputs built as real files, shared by the robustness tests and bench/robustness.py."
+import json, os, shutil
+from fractions import Fraction
+from pathlib import Path
+import av, cv2, numpy as np
+from deepfake_detect.video import write_video, iter_frames
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN = ROOT/'data'/'sample'/'train_sample_videos'
+
+def face_frames(n):
+    "`n` frames of a real photo clip of the sample (one face, well lit)."
+    md = json.loads((TRAIN/'metadata.json').read_text())
+    real = next(TRAIN/k for k in sorted(md) if md[k]['label'] == 'REAL' and md[k].get('method') == 'photo')
+    fr = [f for _, f in iter_frames(real)]
+    return [fr[i % len(fr)] for i in range(n)]
+
+def vfr(path, frames):
+    "Variable frame rate: irregular gaps between timestamps."
+    with av.open(str(path), 'w', format='mp4') as c:
+        s = c.add_stream('libx264', rate=30); s.width, s.height, s.pix_fmt = frames[0].shape[1], frames[0].shape[0], 'yuv420p'
+        s.codec_context.time_base = Fraction(1, 1000)
+        t = 0
+        for i, f in enumerate(frames):
+            vf = av.VideoFrame.from_ndarray(f, format='rgb24'); vf.pts, vf.time_base = t, Fraction(1, 1000)
+            t += (20, 50, 33, 80)[i % 4]
+            for pkt in s.encode(vf): c.mux(pkt)
+        for pkt in s.encode(): c.mux(pkt)
+
+def audio_only(path):
+    with av.open(str(path), 'w', format='mp4') as c:
+        s = c.add_stream('aac', rate=44100)
+        for i in range(20):
+            fr = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format='fltp', layout='mono'); fr.sample_rate = 44100; fr.pts = i * 1024
+            for pkt in s.encode(fr): c.mux(pkt)
+        for pkt in s.encode(): c.mux(pkt)
+
+def rotation_tagged(path, frames):
+    "Frames stored sideways with a display-rotation tag that turns them upright."
+    sideways = [np.ascontiguousarray(np.rot90(f, -1)) for f in frames]    # a quarter turn clockwise; the tag turns it back
+    h, w = sideways[0].shape[:2]
+    with av.open(str(path), 'w', format='mp4') as c:
+        s = c.add_stream('libx264', rate=30); s.width, s.height, s.pix_fmt = w, h, 'yuv420p'
+        s.set_display_rotation(90)
+        for f in sideways:
+            for pkt in s.encode(av.VideoFrame.from_ndarray(f, format='rgb24')): c.mux(pkt)
+        for pkt in s.encode(): c.mux(pkt)
+
+def _paste(frame, face, x, y):
+    out = frame.copy(); h, w = face.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, out.shape[1]), min(y + h, out.shape[0])
+    out[y0:y1, x0:x1] = face[y0 - y:y1 - y, x0 - x:x1 - x]
+    return out
+
+# name -> (allowed extraction statuses, what a reader should know)
+CASES = {
+    'good.mp4': ({'ok'}, 'a clean clip, for comparison'),
+    'zero_bytes.mp4': ({'unreadable'}, 'empty file'),
+    'truncated.mp4': ({'unreadable'}, 'cut to a third mid-stream'),
+    'random_bytes.mp4': ({'unreadable'}, '5,000 random bytes named .mp4'),
+    'text_file.mp4': ({'unreadable'}, 'a text file named .mp4'),
+    'audio_only.mp4': ({'unreadable'}, 'AAC audio, no video stream'),
+    'still_image.mp4': ({'ok', 'no_face', 'unreadable'}, 'a JPEG photo renamed .mp4'),
+    'one_frame.mp4': ({'ok'}, 'a single frame'),
+    'five_fps.mp4': ({'ok'}, '2 seconds at 5 fps (10 frames)'),
+    'uhd_4k.mp4': ({'ok'}, '3840x2160'),
+    'small_160x120.mp4': ({'ok', 'no_face'}, '160x120, the face about 40 px'),
+    'portrait.mp4': ({'ok'}, 'portrait 360x640'),
+    'rotated_tag.mp4': ({'ok'}, 'stored sideways with a rotation tag'),
+    'grayscale.mp4': ({'ok'}, 'grey frames'),
+    'variable_rate.mp4': ({'ok'}, 'variable frame rate'),
+    'odd_size.mp4': ({'ok'}, '202x346, not a multiple of 16'),
+    'name with spaces ünïcødé.mp4': ({'ok'}, 'spaces and unicode in the name'),
+    'symlink.mp4': ({'ok'}, 'a symbolic link to good.mp4'),
+    'broken_link.mp4': ({'unreadable'}, 'a symbolic link to nothing'),
+    'folder.mp4': ({'unreadable'}, 'a directory named .mp4'),
+    'no_permission.mp4': ({'unreadable'} if os.geteuid() else {'ok'}, 'mode 000 (readable anyway when run as root)'),
+    'faceless.mp4': ({'no_face'}, 'grey frames, no face'),
+    'few_faces.mp4': ({'ok', 'no_face'}, 'a face in 3 of 30 frames'),
+    'two_people.mp4': ({'ok'}, 'two faces side by side'),
+    'tiny_face.mp4': ({'ok', 'no_face'}, 'a 24 px face in 640x360'),
+    'edge_face.mp4': ({'ok', 'no_face'}, 'a face half outside the frame'),
+    'printed_face.mp4': ({'ok', 'no_face'}, 'a framed photo of a face on a wall'),
+}
+
+def make_bad_videos(d) -> dict:
+    "Write every case of `CASES` into folder `d`; returns CASES."
+    d = Path(d); d.mkdir(parents=True, exist_ok=True)
+    frames = face_frames(30)
+    h, w = frames[0].shape[:2]
+    good = d/'good.mp4'; write_video(frames, good)
+    (d/'zero_bytes.mp4').write_bytes(b'')
+    (d/'truncated.mp4').write_bytes(good.read_bytes()[:len(good.read_bytes()) // 3])
+    (d/'random_bytes.mp4').write_bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    (d/'text_file.mp4').write_text('this is not a video\n' * 50)
+    audio_only(d/'audio_only.mp4')
+    (d/'still_image.mp4').write_bytes(cv2.imencode('.jpg', cv2.cvtColor(frames[0], cv2.COLOR_RGB2BGR))[1].tobytes())
+    write_video(frames[:1], d/'one_frame.mp4')
+    write_video(frames[:10], d/'five_fps.mp4', fps=5)
+    write_video([cv2.resize(f, (3840, 2160)) for f in frames[:6]], d/'uhd_4k.mp4')
+    write_video([cv2.resize(f, (160, 120), interpolation=cv2.INTER_AREA) for f in frames[:10]], d/'small_160x120.mp4')
+    write_video([np.ascontiguousarray(np.rot90(f)) for f in frames[:10]], d/'portrait.mp4')
+    rotation_tagged(d/'rotated_tag.mp4', frames[:10])
+    write_video([np.repeat(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)[..., None], 3, -1) for f in frames[:10]], d/'grayscale.mp4')
+    vfr(d/'variable_rate.mp4', frames[:20])
+    write_video([f[(h - 346) // 2:(h - 346) // 2 + 346, (w - 202) // 2:(w - 202) // 2 + 202] for f in frames[:10]], d/'odd_size.mp4')
+    shutil.copy(good, d/'name with spaces ünïcødé.mp4')
+    (d/'symlink.mp4').symlink_to(good)
+    (d/'broken_link.mp4').symlink_to(d/'nowhere.mp4')
+    (d/'folder.mp4').mkdir()
+    shutil.copy(good, d/'no_permission.mp4'); os.chmod(d/'no_permission.mp4', 0)
+    grey = np.full((h, w, 3), 110, np.uint8)
+    write_video([grey] * 10, d/'faceless.mp4')
+    write_video([frames[i] if i < 3 else grey for i in range(30)], d/'few_faces.mp4')
+    half = [np.concatenate([f[:, w // 4: w // 4 + w // 2], f[:, w // 4: w // 4 + w // 2][:, ::-1]], 1) for f in frames[:10]]
+    write_video(half, d/'two_people.mp4')
+    small = [cv2.resize(f, (w // 12, h // 12), interpolation=cv2.INTER_AREA) for f in frames[:10]]
+    write_video([_paste(grey, s, w // 2, h // 2) for s in small], d/'tiny_face.mp4')
+    write_video([_paste(grey, f[:, w // 4: 3 * w // 4], -w // 8, 0) for f in frames[:10]], d/'edge_face.mp4')
+    wall = np.full((h, w, 3), (150, 120, 90), np.uint8)
+    pic = cv2.copyMakeBorder(cv2.resize(frames[0][:, w // 4: 3 * w // 4], (w // 4, h // 2)), 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=(40, 30, 20))
+    write_video([_paste(wall, pic, w // 3 + k, h // 5) for k in range(10)], d/'printed_face.mp4')
+    return CASES
