@@ -23,7 +23,7 @@ nbtest: install
 	cd nbs && VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 2 --timing
 
 pytest: install
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q tests
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q --durations=12 tests
 
 export: install
 	$(BIN)/nbdev_export

@@ -154,9 +154,10 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
                   reuse_originals=not no_reuse, max_size=max_size, workers=max(1, workers), timeout=timeout)
     import json
     from deepfake_detect.core import atomic_write
-    with atomic_write(Path(out_dir)/'run.json') as f:   # what made these crops, for whoever trains on them later
-        json.dump(dict(data_dir=str(data_dir), frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
-                       reuse=not no_reuse, max_size=max_size, versions=_versions_all()), f, indent=1)
+    if len(ci.status) > before:   # what made these crops, for whoever trains on them later (a run with nothing to do touches nothing)
+        with atomic_write(Path(out_dir)/'run.json') as f:
+            json.dump(dict(data_dir=str(data_dir), frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
+                           reuse=not no_reuse, max_size=max_size, versions=_versions_all()), f, indent=1)
     print()   # the progress bar leaves its line open
     dt, st = time.time() - t0, ci.status
     new = len(st) - before
