@@ -19,8 +19,9 @@ demo: install
 
 test: install nbtest pytest
 
+# one notebook at a time: two at once fight over 2 cores (torch's threads spin) and take longer in all
 nbtest: install
-	cd nbs && VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 2 --timing
+	cd nbs && VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 1 --timing
 
 pytest: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q --durations=12 tests

@@ -26,6 +26,15 @@ def test_every_bad_video_gets_a_status_and_a_prediction(cli, bad_videos, quick_m
     for name, (allowed, what) in CASES.items():
         assert st.status[name] in allowed, (name, what, st.status[name], st.message[name])
         if st.status[name] != 'ok': assert isinstance(st.message[name], str) and len(st.message[name]) > 10, name
+    for name, words in [('zero_bytes.mp4', 'empty file (0 bytes)'), ('random_bytes.mp4', 'not a readable video'), ('text_file.mp4', 'not a readable video'),
+                        ('audio_only.mp4', 'has no video stream (audio only)'), ('truncated.mp4', 'truncated.mp4'), ('broken_link.mp4', 'no such file'),
+                        ('folder.mp4', 'is a folder')]:
+        assert words in st.message[name] and name in st.message[name], (name, st.message[name])
+    assert st.frames['one_frame.mp4'] == 1 and st.faces['one_frame.mp4'] >= 1
+    idx = pd.read_csv(tmp_path/'crops'/'index.csv', dtype={'video': str})
+    for name, (w, h) in [('portrait.mp4', (360, 640)), ('rotated_tag.mp4', (640, 360)), ('uhd_4k.mp4', (3840, 2160))]:
+        b = idx[idx.video == name]                                     # boxes in the frame as displayed
+        assert len(b) and (b.x1 <= w).all() and (b.y1 <= h).all(), (name, b[['x1', 'y1']].max().tolist())
     r = cli('predict', d, '--model', quick_model, '--out', tmp_path/'sub.csv', '--frames', 8, '--prior', 0.45)
     assert r.returncode == 0 and 'Traceback' not in r.stderr, r.stderr
     validate_submission(read_submission(tmp_path/'sub.csv'), list_videos(d))       # every file once, whatever it is
