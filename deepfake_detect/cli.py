@@ -4,12 +4,12 @@
 
 # %% ../nbs/10_cli.ipynb #6526b00e
 from __future__ import annotations
-import argparse, inspect, os, sys, time, warnings
+import argparse, inspect, json, os, sys, time, warnings
 from pathlib import Path
 import pandas as pd
 from fastcore.docments import docments
 import deepfake_detect
-from .core import DeepfakeError, read_metadata, find_parts, find_test_dir, list_videos
+from .core import DeepfakeError, atomic_write, read_metadata, find_parts, find_test_dir, list_videos, versions
 from .video import probe_all
 
 # %% auto #0
@@ -152,15 +152,13 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
     before = len(_finished(Path(out_dir))) if (Path(out_dir)/'crops').exists() else 0
     ci = _extract(data_dir, out_dir, n_frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
                   reuse_originals=not no_reuse, max_size=max_size, workers=max(1, workers), timeout=timeout)
-    import json
-    from deepfake_detect.core import atomic_write
-    if len(ci.status) > before:   # what made these crops, for whoever trains on them later (a run with nothing to do touches nothing)
-        with atomic_write(Path(out_dir)/'run.json') as f:
-            json.dump(dict(data_dir=str(data_dir), frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
-                           reuse=not no_reuse, max_size=max_size, versions=_versions_all()), f, indent=1)
-    print()   # the progress bar leaves its line open
     dt, st = time.time() - t0, ci.status
     new = len(st) - before
+    if new:   # what made these crops, for whoever trains on them later (a run with nothing to do touches nothing)
+        with atomic_write(Path(out_dir)/'run.json') as f:
+            json.dump(dict(data_dir=str(data_dir), frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
+                           reuse=not no_reuse, max_size=max_size, versions=versions()), f, indent=1)
+    print()   # the progress bar leaves its line open
     c = st.status.value_counts()
     print(f"{len(st)} videos in {out_dir}: " + ', '.join(f"{k} {c.get(k, 0)}" for k in ('ok', 'no_face', 'unreadable'))
           + f"; {len(ci.index)} crops in {int(st.tracks.sum())} tracks")
@@ -278,13 +276,7 @@ def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data 
     print(f"wrote {len(files)} files ({mb:.1f} MB) to {out_dir}; install with:\n  pip install --no-index --find-links {out_dir} --no-deps -r {Path(out_dir)/'requirements.txt'}")
     return files
 
-# %% ../nbs/10_cli.ipynb #145e3c68
-def _versions_all() -> dict:
-    import platform, torch, torchvision, fastai, facenet_pytorch, decord, av, cv2, numpy, pandas
-    return dict(deepfake_detect=deepfake_detect.__version__, python=platform.python_version(), torch=torch.__version__,
-                torchvision=torchvision.__version__, fastai=fastai.__version__, facenet_pytorch=getattr(facenet_pytorch, '__version__', '2.5.3'),
-                decord=decord.__version__, av=av.__version__, opencv=cv2.__version__, numpy=numpy.__version__, pandas=pandas.__version__)
-
+# %% ../nbs/10_cli.ipynb #4e1d3256
 def demo(out:str='runs/demo', # folder for everything the run writes (report.html, submission.csv, crops/, models/, eval/)
          data:str=None, # a folder with train_sample_videos/ + metadata.json and test_videos/ (default: the bundled data/sample)
          frames:int=32, # frames per training video for the face crops
@@ -303,9 +295,7 @@ def demo(out:str='runs/demo', # folder for everything the run writes (report.htm
         raise DeepfakeError(f"{root or 'data/sample'}: need train_sample_videos/ and test_videos/ (the bundled sample is data/sample in the source checkout)")
     run = Path(out); run.mkdir(parents=True, exist_ok=True)
     params = dict(out=str(run), data=str(root), frames=frames, predict_frames=predict_frames, sizes=sizes, per_video=per_video, tta=tta, seed=seed, device=device)
-    from deepfake_detect.core import atomic_write
-    import json
-    with atomic_write(run/'config.json') as f: json.dump(dict(params=params, versions=_versions_all(), started=time.strftime('%Y-%m-%d %H:%M:%S')), f, indent=1)
+    with atomic_write(run/'config.json') as f: json.dump(dict(params=params, versions=versions(), started=time.strftime('%Y-%m-%d %H:%M:%S')), f, indent=1)
     times, t_all = [], time.time()
     def stage(k, name, fn):
         print(f"\n[{k}/6] {name}", flush=True)

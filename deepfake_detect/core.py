@@ -14,7 +14,7 @@ import pandas as pd
 __all__ = ['LABELS', 'VIDEO_EXTS', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y', 'default_mode',
            'atomic_write', 'read_part', 'part_number', 'find_parts', 'read_metadata', 'group_of', 'split_by_original',
            'first_originals', 'split_by_part', 'check_split', 'list_videos', 'find_test_dir', 'read_submission',
-           'submission_problems', 'validate_submission', 'write_submission', 'log_loss']
+           'submission_problems', 'validate_submission', 'write_submission', 'log_loss', 'versions']
 
 # %% ../nbs/00_core.ipynb #fba642d1
 class DeepfakeError(Exception):
@@ -242,3 +242,14 @@ def log_loss(y, p, eps=1e-15) -> float:
     y, p = np.asarray(y, float), np.clip(np.asarray(p, float), eps, 1 - eps)
     if y.shape != p.shape: raise ValueError(f"labels and predictions differ in shape: {y.shape} vs {p.shape}")
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+# %% ../nbs/00_core.ipynb #56b0e246
+def versions() -> dict:
+    "Versions of Python, this package and the libraries that decide its results."
+    import platform, importlib.metadata as md
+    import deepfake_detect
+    res = dict(deepfake_detect=deepfake_detect.__version__, python=platform.python_version())
+    for name in ('torch', 'torchvision', 'fastai', 'facenet-pytorch', 'decord', 'av', 'opencv-python-headless', 'numpy', 'pandas'):
+        try: res[name.replace('-', '_')] = md.version(name)
+        except md.PackageNotFoundError: res[name.replace('-', '_')] = None
+    return res

@@ -14,6 +14,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from .core import DataError, atomic_write, label2y, log_loss, read_submission, validate_submission, read_part
 from .video import read_frames, VideoError
 from .faces import Detector, crop_box
+from .inference import log_path
 
 # %% auto #0
 __all__ = ['CLIPS', 'read_labels', 'metrics', 'plot_roc', 'plot_reliability', 'plot_hist', 'wrong_faces', 'plot_wrong',
@@ -111,7 +112,7 @@ def evaluate(submission, labels, out_dir=None, n_wrong=8, detector=None) -> dict
     validate_submission(sub[sub.filename.isin(lab.index)], lab.index, name=str(submission))
     unlabelled = sorted(set(sub.filename) - set(lab.index))
     df = sub[sub.filename.isin(lab.index)].assign(y=lambda d: d.filename.map(lab).astype(int))
-    logf = Path(submission).with_name(Path(submission).stem + '_videos.csv')
+    logf = log_path(submission)
     if logf.exists():
         log = pd.read_csv(logf, dtype={'filename': str}).set_index('filename')
         df = df.join(log[[c for c in ('p_raw', 'status', 'path') if c in log]], on='filename')

@@ -4,15 +4,14 @@
 
 # %% ../nbs/07_inference.ipynb #405d4caf
 from __future__ import annotations
-import json, math, time, warnings
-from dataclasses import dataclass, field
+import json, math, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import cv2
 import torch
 from fastprogress.fastprogress import progress_bar
-from .core import DeepfakeError, DataError, atomic_write, list_videos, write_submission
+from .core import DeepfakeError, DataError, atomic_write, list_videos, write_submission, versions
 from .video import read_many, Frames
 from .faces import Detector, detect_tracks, torch_device
 from .crops import cut_faces
@@ -166,13 +165,12 @@ def _score_videos(pending, clfs, tta, how, across, clip):
     "Score the crops of the `pending` videos with every model; fill in their rows."
     crops = [c for _, cs, _ in pending for c in cs]
     per_model = [c(crops, tta).mean(1) for c in clfs]            # P(fake) per crop, TTA views averaged
-    k = 0
+    w, k = [c.weight for c in clfs], 0
     for row, cs, tracks in pending:
         ps = []
         for c, p in zip(clfs, per_model):
             raw = video_score(p[k:k + len(cs)], tracks, how, across)
             ps.append((raw, float(calibrate([raw], c.calibration)[0])))
-        w = np.array([c.weight for c in clfs])
         row['p_raw'] = float(np.average([r for r, _ in ps], weights=w))
         row['label'] = float(np.clip(np.average([q for _, q in ps], weights=w), *clip))
         k += len(cs)
@@ -242,8 +240,7 @@ def _write_outputs(log, out, run):
     out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
     write_submission(log[['filename', 'label']], out, expected=log.filename)
     with atomic_write(log_path(out)) as f: log.to_csv(f, index=False)
-    from deepfake_detect.train import _versions
-    run = dict(run, counts=log.status.value_counts().to_dict(), versions=_versions())
+    run = dict(run, counts=log.status.value_counts().to_dict(), versions=versions())
     with atomic_write(out.with_name(out.stem + '_run.json')) as f: json.dump(run, f, indent=1, default=str)
 
 # %% ../nbs/07_inference.ipynb #6a060a77

@@ -26,9 +26,9 @@ def data_uri(src) -> str:
         buf = io.BytesIO(); src.savefig(buf, format='png', dpi=90, bbox_inches='tight'); plt.close(src); raw = buf.getvalue()
     return 'data:image/png;base64,' + base64.b64encode(raw).decode()
 
-def pairs_figure(crops_dir, n=6, seed=0):
-    "A figure of `n` real crops (top row) and a fake made from each at the same frame (bottom row)."
-    ci = CropIndex.load(crops_dir)
+def pairs_figure(crops, n=6, seed=0):
+    "A figure of `n` real crops (top row) and a fake made from each at the same frame (bottom row); `crops` a folder or `CropIndex`."
+    ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
     tbl = crop_table(ci, valid_pct=0)
     pairs = pair_table(tbl)
     if not len(pairs): return None
@@ -79,8 +79,8 @@ def write_report(run_dir, out=None, title='deepfake_detect run') -> Path:
     # faces
     body = _missing('no crops in the run folder')
     if (run/'crops'/'index.csv').exists():
-        st = pd.read_csv(run/'crops'/'status.csv')
-        fig = pairs_figure(run/'crops')
+        ci = CropIndex.load(run/'crops')
+        st, fig = ci.status, pairs_figure(ci)
         body = _kpis([('videos', len(st)), ('with faces', int((st.status == 'ok').sum())), ('crops', int(st.faces.sum())),
                       ('fakes reusing their original\'s boxes', int(st.reused.sum()))])
         body += ('<p>Each column: an original\'s face crop, and below it the same frame of a fake made from it.</p>' + _img(fig, 'real and fake crops')) if fig else ''

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #74cba3ea
 from __future__ import annotations
-import json, platform, time, warnings
+import json, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from fastai.losses import LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy, RocAucBinary
 from fastai.torch_core import set_seed
 from sklearn.metrics import roc_auc_score, roc_curve
-from .core import DeepfakeError, atomic_write, log_loss
+from .core import DeepfakeError, atomic_write, log_loss, versions
 from .crops import CropIndex
 from .data import crop_table, crop_dls
 from .model import create_model, model_config, splitter, load_state, ModelError
@@ -142,11 +142,7 @@ def load_model(path, safe=True, device='cpu'):
     except RuntimeError as e: raise ModelError(f"{path}: does not fit a {cfg['arch']} model ({str(e).splitlines()[0][:150]})") from None
     return model.to(device).eval(), cfg
 
-# %% ../nbs/06_train.ipynb #36674f1d
-def _versions():
-    import fastai, torchvision
-    return dict(python=platform.python_version(), torch=torch.__version__, torchvision=torchvision.__version__, fastai=fastai.__version__)
-
+# %% ../nbs/06_train.ipynb #01714541
 def train(crops, out='models/model.pkl', sizes='96:3,128:3,160:2', arch='efficientnet_lite0', weights='imagenet', bs=32, lr=3e-3,
           freeze_epochs=1, pairs=True, per_video=8, valid_frames=8, p_merge=0.2, mixup=False, split='original', valid_pct=0.2,
           seed=42, device='auto', epoch_pairs=None, calibration='temperature', workers=0, progress=True) -> dict:
@@ -190,7 +186,7 @@ def train(crops, out='models/model.pkl', sizes='96:3,128:3,160:2', arch='efficie
                                video_logloss_calibrated=log_loss(v.y, np.clip(calibrate(v.p, cal), 0.01, 0.99)) if cal else None,
                                crop_accuracy=float((preds.argmax(1) == ys).float().mean())),
                   n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=len(d0.valid_table), n_valid_videos=len(v),
-                  device=str(dev), fp16=dev.type == 'cuda', seconds=round(time.time() - t0, 1), versions=_versions())
+                  device=str(dev), fp16=dev.type == 'cuda', seconds=round(time.time() - t0, 1), versions=versions())
     paths = export_model(learn.model, config, out)
     beside = lambda suffix: out.with_name(out.stem + suffix)
     plots = dict(curves=plot_curves(keep.losses, hist, beside('_curves.png')), roc=plot_roc(v, beside('_roc.png')))
