@@ -132,7 +132,19 @@ def synth(out:str=None, # folder to write the data set to (required)
           + ', '.join(f"{s} {l.lower()} {n}" for (s, l), n in c.items()))
     return plan
 
-# %% ../nbs/10_cli.ipynb #9da6c466
+# %% ../nbs/10_cli.ipynb #3334c82e
+def _ray_options(engine, address, workers, gpus, shard):
+    "`RayOptions` from the command line's `--ray-*` options (None for the local engine, which must not be given them)."
+    if engine not in ('local', 'ray'): raise DeepfakeError(f"--engine {engine!r}: choose local or ray")
+    if engine == 'local':
+        if address or workers or gpus is not None: raise DeepfakeError("--ray-address, --ray-workers and --ray-gpus need --engine ray")
+        return None
+    if (workers is not None and workers < 1) or (gpus is not None and gpus < 0) or shard < 1:
+        raise DeepfakeError("--ray-workers and --shard must be at least 1, --ray-gpus not negative")
+    from deepfake_detect.cluster import RayOptions
+    return RayOptions(address=address, workers=workers, gpus=gpus, shard=shard)
+
+# %% ../nbs/10_cli.ipynb #58f07bab
 def extract(data_dir, # videos: a DFDC training folder (labels from metadata.json), a root of parts, or a folder of .mp4
             out_dir, # folder for crops/, index.csv and status.csv
             frames:int=32, # frames sampled uniformly from each video
@@ -144,6 +156,11 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
             no_reuse:bool=False, # detect faces in fakes too, instead of reusing their original's boxes
             max_size:int=320, # crops larger than this (pixels, long side) are shrunk
             timeout:float=60, # seconds one video's decoding may take before it is retried with PyAV
+            engine:str='local', # 'local' (this process) or 'ray' (the workers of a Ray cluster; pip install "deepfake_detect[ray]")
+            ray_address:str=None, # with --engine ray: 'auto' (the cluster this machine is in), 'ray://HOST:10001', or none (start Ray here)
+            ray_workers:int=None, # with --engine ray: workers (default: one per GPU, or per CPU without GPUs)
+            ray_gpus:float=None, # with --engine ray: GPUs per worker (default 1 when the cluster has GPUs; 0.5 puts two on a GPU)
+            shard:int=4, # with --engine ray: videos sent to a worker at a time
            ):
     "Find, track and crop the faces of every video into OUT_DIR (resumable: a rerun skips finished videos)."
     from deepfake_detect.crops import extract as _extract, _finished
@@ -151,13 +168,14 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
     t0 = time.time()
     before = len(_finished(Path(out_dir))) if (Path(out_dir)/'crops').exists() else 0
     ci = _extract(data_dir, out_dir, n_frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
-                  reuse_originals=not no_reuse, max_size=max_size, workers=max(1, workers), timeout=timeout)
+                  reuse_originals=not no_reuse, max_size=max_size, workers=max(1, workers), timeout=timeout,
+                  engine=engine, ray=_ray_options(engine, ray_address, ray_workers, ray_gpus, shard))
     dt, st = time.time() - t0, ci.status
     new = len(st) - before
     if new:   # what made these crops, for whoever trains on them later (a run with nothing to do touches nothing)
         with atomic_write(Path(out_dir)/'run.json') as f:
             json.dump(dict(data_dir=str(data_dir), frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
-                           reuse=not no_reuse, max_size=max_size, versions=versions()), f, indent=1)
+                           reuse=not no_reuse, max_size=max_size, engine=engine, versions=versions()), f, indent=1)
     print()   # the progress bar leaves its line open
     c = st.status.value_counts()
     print(f"{len(st)} videos in {out_dir}: " + ', '.join(f"{k} {c.get(k, 0)}" for k in ('ok', 'no_face', 'unreadable'))
@@ -168,7 +186,7 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
     if len(bad) > 10: print(f"  ... and {len(bad) - 10} more in {Path(out_dir)/'status.csv'}")
     return ci
 
-# %% ../nbs/10_cli.ipynb #c817ee0d
+# %% ../nbs/10_cli.ipynb #7d75fe04
 def train(crops_dir, # folder made by `deepfake-detect extract` on a training folder (index.csv, status.csv, crops/)
           out:str='models/model.pkl', # model file: NAME.pth + NAME.json (safe to share), NAME.pkl (pickle), plots beside
           sizes:str='96:3,128:3,160:2', # progressive resizing: SIZE:EPOCHS per stage (on a GPU and DFDC, try 128:2,192:2,224:2)
@@ -200,7 +218,7 @@ def train(crops_dir, # folder made by `deepfake-detect extract` on a training fo
     print('wrote ' + ', '.join(str(p) for p in list(r['paths'].values()) + list(r['plots'].values())))
     return r
 
-# %% ../nbs/10_cli.ipynb #8938c26f
+# %% ../nbs/10_cli.ipynb #ce513b77
 def _weights(s, n):
     if s is None: return None
     try: w = [float(x) for x in str(s).split(',')]
@@ -224,6 +242,11 @@ def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submi
             timeout:float=60, # seconds one video's decoding may take before it is retried with PyAV
             cache:str=None, # folder keeping each video's face crops: a rerun (another model, or after a stop) reads no video twice
             unsafe_pickle:bool=False, # allow .pkl model files (a pickle runs code when loaded: only files you trust)
+            engine:str='local', # 'local' (this process) or 'ray' (the workers of a Ray cluster; pip install "deepfake_detect[ray]")
+            ray_address:str=None, # with --engine ray: 'auto' (the cluster this machine is in), 'ray://HOST:10001', or none (start Ray here)
+            ray_workers:int=None, # with --engine ray: workers (default: one per GPU, or per CPU without GPUs)
+            ray_gpus:float=None, # with --engine ray: GPUs per worker (default 1 when the cluster has GPUs; 0.5 puts two on a GPU)
+            shard:int=4, # with --engine ray: videos sent to a worker at a time
            ):
     "Predict P(fake) for every test video (TTA, ensemble, per-track aggregation, calibration, clipping) and write a submission."
     from deepfake_detect.inference import predict as _predict
@@ -234,7 +257,7 @@ def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submi
     t0 = time.time()
     log = _predict(test_dir, model, out, n_frames=frames, tta=tta, how=agg, across=across, clip=(clip, 1 - clip), prior=prior,
                    budget_hours=budget_hours, weights=_weights(weights, len(model)), device=device, workers=max(1, workers),
-                   timeout=timeout, safe=not unsafe_pickle, cache=cache)
+                   timeout=timeout, safe=not unsafe_pickle, cache=cache, engine=engine, ray=_ray_options(engine, ray_address, ray_workers, ray_gpus, shard))
     print()
     dt, c = time.time() - t0, log.status.value_counts()
     print(f"{len(log)} videos: " + ', '.join(f"{k} {v}" for k, v in c.items()) + f"; {dt:.0f} s ({dt / max(len(log), 1):.2f} s/video)")
@@ -243,7 +266,7 @@ def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submi
     print(f"wrote {out}, {log_path(out)}")
     return log
 
-# %% ../nbs/10_cli.ipynb #fb07e8f6
+# %% ../nbs/10_cli.ipynb #a7bcc760
 def evaluate(submission, # a submission CSV (filename,label), e.g. from `deepfake-detect predict`
              labels, # the truth: metadata.json, its folder, or a filename,label CSV (REAL/FAKE or 1/0)
              out_dir:str=None, # folder for metrics.json and the plots (default: NAME_eval beside the submission)
@@ -262,7 +285,7 @@ def evaluate(submission, # a submission CSV (filename,label), e.g. from `deepfak
     print(f"wrote {Path(out_dir)/'metrics.json'} and {len(r['plots'])} plots in {out_dir}")
     return r
 
-# %% ../nbs/10_cli.ipynb #47134c6b
+# %% ../nbs/10_cli.ipynb #046b4234
 def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data set)
            model:list=None, # exported model (NAME.pth + NAME.json); repeat for an ensemble (required)
            python_version:str=None, # the kernel's Python, such as 3.10, when it differs from this one
@@ -276,7 +299,7 @@ def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data 
     print(f"wrote {len(files)} files ({mb:.1f} MB) to {out_dir}; install with:\n  pip install --no-index --find-links {out_dir} --no-deps -r {Path(out_dir)/'requirements.txt'}")
     return files
 
-# %% ../nbs/10_cli.ipynb #4e1d3256
+# %% ../nbs/10_cli.ipynb #cd9b8274
 def demo(out:str='runs/demo', # folder for everything the run writes (report.html, submission.csv, crops/, models/, eval/)
          data:str=None, # a folder with train_sample_videos/ + metadata.json and test_videos/ (default: the bundled data/sample)
          frames:int=32, # frames per training video for the face crops
@@ -319,7 +342,7 @@ def demo(out:str='runs/demo', # folder for everything the run writes (report.htm
     print(f"\ndemo finished in {time.time() - t_all:.0f} s: open {rep} in a browser")
     return rep
 
-# %% ../nbs/10_cli.ipynb #eb32b44b
+# %% ../nbs/10_cli.ipynb #1dfb81d0
 COMMANDS = dict(demo=demo, info=info, synth=synth, extract=extract, train=train, predict=predict, evaluate=evaluate, bundle=bundle)
 
 def main(argv=None) -> int:

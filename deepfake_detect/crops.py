@@ -5,6 +5,7 @@
 # %% ../nbs/03_crops.ipynb #ed8b3c84
 from __future__ import annotations
 import json, os, shutil, time
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -12,12 +13,13 @@ import pandas as pd
 import cv2
 from fastprogress.fastprogress import progress_bar
 from .core import DataError, atomic_write, read_metadata, find_parts, list_videos
-from .video import read_many, Frames
+from .video import read_many, Frames, decoding_pool
 from .faces import Detector, Face, Track, crop_box, detect_tracks
 
 # %% auto #0
-__all__ = ['INDEX_COLS', 'STATUS_COLS', 'video_table', 'extraction_order', 'cut_faces', 'save_crops', 'tracks_from_rows',
-           'CropIndex', 'build_index', 'extract', 'show_crops']
+__all__ = ['INDEX_COLS', 'STATUS_COLS', 'video_table', 'extraction_order', 'cut_faces', 'jpeg_bytes', 'crop_files',
+           'tracks_from_rows', 'reuse_tracks', 'video_crops', 'write_video_crops', 'CropIndex', 'build_index',
+           'ExtractWorker', 'extract', 'show_crops']
 
 # %% ../nbs/03_crops.ipynb #83561bae
 def video_table(videos) -> pd.DataFrame:
@@ -66,16 +68,23 @@ def cut_faces(frames:Frames, tracks, margin=1.3, max_size=320):
                 crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))), interpolation=cv2.INTER_AREA)
             yield t, f, b, crop
 
-def save_crops(frames:Frames, tracks, folder, rel, margin=1.3, max_size=320, quality=90) -> list[dict]:
-    "Write each face of `tracks` from `frames` as `<track>_<frame>.jpg` in `folder`; index rows with paths under `rel`."
-    rows = []
+def jpeg_bytes(crop, quality=90) -> bytes:
+    "An RGB crop as JPEG bytes of `quality`: how crops are stored for training, and what inference feeds the model."
+    ok, buf = cv2.imencode('.jpg', cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok: raise ValueError(f"could not encode a crop of shape {crop.shape} as JPEG")
+    return buf.tobytes()
+
+def crop_files(frames:Frames, tracks, margin=1.3, max_size=320, quality=90) -> tuple[list[dict], list[tuple]]:
+    "Index rows and `(name, JPEG bytes)` of each face of `tracks` in `frames`, named `<track>_<frame>.jpg`; nothing is written."
+    boxes = {(f.track, f.frame): f.box for t in tracks for f in t.faces}
+    rows, files = [], []
     for t, f, (x0, y0, x1, y1), crop in cut_faces(frames, tracks, margin, max_size):
         name = f'{t.id}_{f.frame:05d}.jpg'
-        if not cv2.imwrite(str(Path(folder)/name), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]):
-            raise OSError(f"{Path(folder)/name}: could not write the crop (disk full?)")
-        rows.append(dict(frame=f.frame, track=t.id, x0=x0, y0=y0, x1=x1, y1=y1, prob=round(f.prob, 5),
-                         interpolated=f.interpolated, crop_path=f'{rel}/{name}'))
-    return rows
+        bx0, by0, bx1, by1 = np.round(boxes[(t.id, f.frame)], 2)
+        rows.append(dict(frame=f.frame, track=t.id, x0=x0, y0=y0, x1=x1, y1=y1, prob=round(f.prob, 5), interpolated=f.interpolated,
+                         crop_path=name, bx0=bx0, by0=by0, bx1=bx1, by1=by1))
+        files.append((name, jpeg_bytes(crop, quality)))
+    return rows, files
 
 # %% ../nbs/03_crops.ipynb #c2ccaa93
 def tracks_from_rows(rows) -> list[Track]:
@@ -86,23 +95,47 @@ def tracks_from_rows(rows) -> list[Track]:
                                         for r in g.itertuples()]))
     return tracks
 
-# %% ../nbs/03_crops.ipynb #f2583b72
-def _video_rows(frames, tracks, folder, rel, margin, max_size, quality):
-    rows = save_crops(frames, tracks, folder, rel, margin, max_size, quality)
-    boxes = {(f.track, f.frame): f.box for t in tracks for f in t.faces}
-    for r in rows: r['bx0'], r['by0'], r['bx1'], r['by1'] = np.round(boxes[(r['track'], r['frame'])], 2)
-    return rows
+# %% ../nbs/03_crops.ipynb #97062ddd
+def reuse_tracks(ref, fr:Frames) -> list[Track]|None:
+    "The original's tracks from its index rows `ref`, if it was sampled at the same frames of a video of the same size as `fr`."
+    if ref is None or not len(ref): return None
+    ref = pd.DataFrame(ref)
+    if set(ref.frame) - set(int(i) for i in fr.idxs): return None
+    if (ref.x1.max() > fr.size[0]) or (ref.y1.max() > fr.size[1]): return None
+    return tracks_from_rows(ref)
 
-def _write_video(out, video, label, original, rows, status):
-    "Write one video's crops folder atomically: its rows and status go in, then the temporary folder is renamed."
+def _unreadable(message): return [], dict(status='unreadable', message=message, decoder='', frames=0, faces=0, tracks=0, reused=False, seconds=0.0), []
+
+def video_crops(det, fr, ref=None, margin=1.3, max_size=320, quality=90, detect_every=1) -> tuple[list[dict], dict, list[tuple]]:
+    "One video's `(rows, status, files)`: `fr` is its `Frames` (or the error that came instead), `ref` its original's rows for reuse."
+    if not isinstance(fr, Frames): return _unreadable(str(fr))
+    t0 = time.time()
+    tracks = reuse_tracks(ref, fr)
+    reused = tracks is not None
+    if tracks is None: tracks = detect_tracks(det, fr.data, fr.idxs, every=detect_every)
+    rows, files = crop_files(fr, tracks, margin, max_size, quality) if tracks else ([], [])
+    return rows, dict(status='ok' if rows else 'no_face', message='' if rows else f'no face in {len(fr)} frames', decoder=fr.decoder,
+                      frames=len(fr), faces=len(rows), tracks=len(tracks), reused=reused, seconds=round(fr.seconds + time.time() - t0, 3)), files
+
+# %% ../nbs/03_crops.ipynb #77cc6f0e
+def _save(path, data:bytes):
+    with open(path, 'wb') as f: f.write(data)
+
+def write_video_crops(out, video, label, original, rows, status, files):
+    "Write one video's crop `files`, index `rows` and `status` into `out/crops/<video>/`, atomically (temporary folder, then rename)."
+    out = Path(out)
     final, tmp = out/'crops'/_stem(video), out/'crops'/f'.{_stem(video)}.tmp'
+    if tmp.exists(): shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    for name, data in files: _save(tmp/name, data)
     extra = dict(video=video, label=label, original=original)
-    pd.DataFrame([dict(r, **extra) for r in rows], columns=INDEX_COLS + ['bx0', 'by0', 'bx1', 'by1']).to_csv(tmp/'faces.csv', index=False)
+    rows = [dict(r, crop_path=f'crops/{_stem(video)}/{r["crop_path"]}', **extra) for r in rows]
+    pd.DataFrame(rows, columns=INDEX_COLS + ['bx0', 'by0', 'bx1', 'by1']).to_csv(tmp/'faces.csv', index=False)
     (tmp/'status.json').write_text(json.dumps(dict(status, **extra), default=str))
     if final.exists(): shutil.rmtree(final)
     os.replace(tmp, final)
 
-# %% ../nbs/03_crops.ipynb #a9b84183
+# %% ../nbs/03_crops.ipynb #5f35c1b5
 @dataclass
 class CropIndex:
     "The crops of a data set: `index` (a row per crop), `status` (a row per video), paths relative to `root`."
@@ -141,71 +174,87 @@ def build_index(out) -> CropIndex:
     with atomic_write(out/'status.csv') as f: status.to_csv(f, index=False)
     return CropIndex(index, status, out)
 
-# %% ../nbs/03_crops.ipynb #6addee45
+# %% ../nbs/03_crops.ipynb #3ec65cbd
 def _finished(out) -> set: return {d.name for d in _done_dirs(out)}
 
 def _drop_unfinished(out):
     "Remove temporary video folders: an unfinished video is redone by the next run."
     for stale in (Path(out)/'crops').glob('.*.tmp'): shutil.rmtree(stale, ignore_errors=True)
 
+def _original_rows(out, original) -> pd.DataFrame|None:
+    "The index rows of `original` if it is extracted with faces, else None."
+    d = Path(out)/'crops'/_stem(original)
+    if not (d/'status.json').exists() or json.loads((d/'status.json').read_text())['status'] != 'ok': return None
+    return pd.read_csv(d/'faces.csv')
+
+class ExtractWorker:
+    "What extracts a shard of videos: a face detector and a decoding process, built once and kept between shards (a cluster worker holds one)."
+    def __init__(self, n_frames=32, every=None, margin=1.3, detect_every=1, device='auto', max_size=320, quality=90,
+                 workers=1, timeout=60., min_prob=0.9, detector=None):
+        self.det = detector or Detector(device=device, min_prob=min_prob)
+        self.read = dict(n=n_frames, every=every, device=device, workers=workers, timeout=timeout)
+        self.crop = dict(margin=margin, max_size=max_size, quality=quality, detect_every=detect_every)
+        self.pool = None
+    def stream(self, shard):
+        "Yield `(video, (rows, status, files))` for each `(video, path, ref)` of `shard`; a callable `ref` is called when its video's turn comes."
+        if self.pool is None: self.pool = decoding_pool(self.read['workers'])
+        for (path, fr), (video, _, ref) in zip(read_many([it[1] for it in shard], pool=self.pool, **self.read), shard):
+            yield video, video_crops(self.det, fr, ref() if callable(ref) else ref, **self.crop)
+    def __call__(self, shard) -> list: return [r for _, r in self.stream(shard)]
+    def close(self):
+        if self.pool is not None: self.pool.close(); self.pool = None
+
 def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1, device='auto', reuse_originals=True,
-            max_size=320, quality=90, workers=1, timeout=60., min_prob=0.9, detector=None, progress=True) -> CropIndex:
-    "Extract face crops of `videos` (see `video_table`) into `out_dir`; resumable; returns the `CropIndex`."
+            max_size=320, quality=90, workers=1, timeout=60., min_prob=0.9, detector=None, engine='local', ray=None,
+            progress=True) -> CropIndex:
+    """Extract face crops of `videos` (see `video_table`) into `out_dir`; resumable; returns the `CropIndex`.
+    `engine='ray'` shards the videos across the workers of a Ray cluster (`ray`: options of `cluster.RayOptions`)."""
     out = Path(out_dir); (out/'crops').mkdir(parents=True, exist_ok=True)
     _drop_unfinished(out)   # left by a killed run
     table = extraction_order(video_table(videos))
     done = _finished(out)
     todo = table[~table.video.map(_stem).isin(done)].reset_index(drop=True)
     if not len(todo): return build_index(out)
+    if engine not in ('local', 'ray'): raise DataError(f"engine {engine!r}: choose local or ray")
+    make = partial(ExtractWorker, n_frames=n_frames, every=every, margin=margin, detect_every=detect_every, device=device,
+                   max_size=max_size, quality=quality, workers=workers, timeout=timeout, min_prob=min_prob)
+    def ref(r):   # a fake reuses its original's boxes: read when the fake's turn comes, after its original is written
+        if not (reuse_originals and r.label == 'FAKE' and isinstance(r.original, str)): return None
+        return lambda: _original_rows(out, r.original)
+    items = [(r.video, r.path, ref(r)) for r in todo.itertuples()]
+    by_video, video = todo.set_index('video'), None
+    if engine == 'ray': local, results = None, _ray_extract(make, items, by_video, ray)
+    else:
+        local = make(detector=detector)
+        results = local.stream(items)
+    bar = progress_bar(results, total=len(todo)) if progress else results
+    t_start, n_done = time.time(), 0
     try:
-        det = detector or Detector(device=device, min_prob=min_prob)
-        by_video = todo.set_index('video')
-        frames_iter = read_many(todo.path, n=n_frames, every=every, device=device, workers=workers, timeout=timeout)
-        bar = progress_bar(frames_iter, total=len(todo)) if progress else frames_iter
-        t_start, n_done = time.time(), 0
-        for (path, fr), video in zip(bar, todo.video):
-            t0 = time.time()
-            row = by_video.loc[video]
-            label, original = row.label, row.original
-            tmp = out/'crops'/f'.{_stem(video)}.tmp'
-            tmp.mkdir(parents=True, exist_ok=True)
-            rel = f'crops/{_stem(video)}'
-            if not isinstance(fr, Frames):
-                _write_video(out, video, label, original, [], dict(status='unreadable', message=str(fr), decoder='', frames=0,
-                                                                   faces=0, tracks=0, reused=False, seconds=round(time.time() - t0, 3)))
-            else:
-                tracks, reused = None, False
-                if reuse_originals and label == 'FAKE' and isinstance(original, str):
-                    tracks = _reusable(out, original, fr)
-                    reused = tracks is not None
-                if tracks is None: tracks = detect_tracks(det, fr.data, fr.idxs, every=detect_every)
-                rows = _video_rows(fr, tracks, tmp, rel, margin, max_size, quality) if tracks else []
-                _write_video(out, video, label, original, rows, dict(
-                    status='ok' if rows else 'no_face', message='' if rows else f'no face in {len(fr)} frames',
-                    decoder=fr.decoder, frames=len(fr), faces=len(rows), tracks=len(tracks), reused=reused,
-                    seconds=round(fr.seconds + time.time() - t0, 3)))
+        for video, (rows, status, files) in bar:
+            r = by_video.loc[video]
+            write_video_crops(out, video, r.label, r.original, rows, status, files)
             n_done += 1
             if progress: bar.comment = f'{n_done / (time.time() - t_start):.2f} videos/s'
     except OSError as e:   # disk full, permissions: the user can act on it, and the finished videos stay
         raise DataError(f"{out}: could not write the crops of {video} ({e.strerror or e}); the videos finished before it are kept: "
                         "free some space (or fix the folder) and run again to resume") from None
-    finally:   # also on Ctrl-C or an error: drop the unfinished video, index what is finished
+    finally:   # also on Ctrl-C or an error: stop the workers, drop the unfinished video, index what is finished
+        if hasattr(results, 'close'): results.close()
+        if local is not None: local.close()
         _drop_unfinished(out)
         ci = build_index(out)
     return ci
 
-def _reusable(out, original, fr) -> list[Track]|None:
-    "The original's tracks, if it was extracted from the same frame indices of a same-size video."
-    d = out/'crops'/_stem(original)
-    if not (d/'status.json').exists(): return None
-    st = json.loads((d/'status.json').read_text())
-    if st['status'] != 'ok': return None
-    rows = pd.read_csv(d/'faces.csv')
-    if set(rows.frame) - set(int(i) for i in fr.idxs): return None
-    if (rows.x1.max() > fr.size[0]) or (rows.y1.max() > fr.size[1]): return None
-    return tracks_from_rows(rows)
+def _ray_extract(make, items, by_video, options):
+    "`(video, result)` of `items` from workers on a Ray cluster; a fake is sent after its original, with its rows."
+    from deepfake_detect.cluster import ray_map, WorkerLost
+    res = ray_map(make, items, key=lambda it: it[0], after=lambda it: by_video.original[it[0]] if it[2] else None,
+                  prepare=lambda it: (it[0], it[1], it[2]() if it[2] else None), name='extract', options=options)
+    try:
+        for it, r in res: yield it[0], _unreadable(str(r)) if isinstance(r, WorkerLost) else r
+    finally: res.close()
 
-# %% ../nbs/03_crops.ipynb #554289fa
+# %% ../nbs/03_crops.ipynb #69cd1bd9
 def show_crops(ci:CropIndex, videos, n=6, track=0, axs=None):
     "A grid of crops: one row per video in `videos`, `n` frames each, of the given `track`."
     videos = list(videos)

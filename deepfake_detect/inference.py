@@ -5,6 +5,7 @@
 # %% ../nbs/07_inference.ipynb #405d4caf
 from __future__ import annotations
 import json, math, time
+from functools import partial
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -12,16 +13,16 @@ import cv2
 import torch
 from fastprogress.fastprogress import progress_bar
 from .core import DeepfakeError, DataError, atomic_write, list_videos, write_submission, versions
-from .video import read_many, Frames
+from .video import read_many, Frames, decoding_pool
 from .faces import Detector, detect_tracks, torch_device
-from .crops import cut_faces
+from .crops import cut_faces, jpeg_bytes
 from .model import ModelError
 from .train import load_model, calibrate
 
 # %% auto #0
 __all__ = ['TTA_VIEWS', 'AGGREGATIONS', 'LOG_COLS', 'BUNDLE_DEPS', 'tta_views', 'Classifier', 'agg_mean', 'agg_confident',
-           'video_score', 'Budget', 'test_videos', 'load_models', 'save_cached', 'load_cached', 'predict', 'log_path',
-           'make_bundle']
+           'video_score', 'Budget', 'test_videos', 'load_models', 'save_cached', 'load_cached', 'video_faces',
+           'PredictWorker', 'predict', 'log_path', 'make_bundle']
 
 # %% ../nbs/07_inference.ipynb #12fef4fe
 def _zoom(img, f=1.15):
@@ -139,11 +140,7 @@ def load_models(models, weights=None, device='auto', safe=True) -> list[Classifi
         if not Path(m).exists(): raise ModelError(f"{m}: no such model file")
     return [Classifier(m, device, safe, w) for m, w in zip(models, weights)]
 
-# %% ../nbs/07_inference.ipynb #4a437d9f
-def _jpeg(crop, quality=90) -> bytes:
-    "The crop as the JPEG bytes the training crops were stored as."
-    return cv2.imencode('.jpg', cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
-
+# %% ../nbs/07_inference.ipynb #0108a3b8
 def _unjpeg(b) -> np.ndarray: return cv2.cvtColor(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 # %% ../nbs/07_inference.ipynb #0976f235
@@ -175,62 +172,117 @@ def _score_videos(pending, clfs, tta, how, across, clip):
         row['label'] = float(np.clip(np.average([q for _, q in ps], weights=w), *clip))
         k += len(cs)
 
+class _Scorer:
+    "Collects the crops of videos until there are `bs`, then scores them together and fills in their rows."
+    def __init__(self, clfs, tta, how, across, clip, bs): self.args, self.bs, self.pending, self.n = (clfs, tta, how, across, clip), bs, [], 0
+    def add(self, row, jpegs, tracks):
+        if jpegs: self.pending.append((row, [_unjpeg(b) for b in jpegs], np.asarray(tracks))); self.n += len(jpegs)
+        if self.n >= self.bs: self.flush()
+    def flush(self):
+        if self.pending: _score_videos(self.pending, *self.args)
+        self.pending, self.n = [], 0
+
+def video_faces(det, fr, margin=1.3, max_size=320) -> tuple[dict, list, list]:
+    "One video's `(info, jpegs, tracks)`: its status and counts, its face crops as JPEG bytes, and the track of each."
+    if not isinstance(fr, Frames): return dict(status='unreadable', reason=str(fr), seconds=0.0), [], []
+    t0 = time.time()
+    found = detect_tracks(det, fr.data, fr.idxs)
+    cut = [(t.id, jpeg_bytes(c)) for t, f, b, c in cut_faces(fr, found, margin, max_size)]
+    info = dict(frames=len(fr), decoder=fr.decoder, faces=len(cut), tracks=len(found), seconds=round(fr.seconds + time.time() - t0, 3),
+                **(dict(status='ok') if cut else dict(status='no_face', reason=f"no face in {len(fr)} frames")))
+    return info, [b for _, b in cut], [t for t, _ in cut]
+
+class PredictWorker:
+    "What predicts a shard of videos: the face detector, the models and a decoding process, built once (a cluster worker holds one)."
+    def __init__(self, models, weights=None, tta=2, how='mean', across='max', clip=(0.01, 0.99), device='auto', margin=1.3,
+                 max_size=320, workers=1, timeout=60., bs=64, safe=True, keep_crops=False, detector=None, clfs=None):
+        self.clfs = clfs or load_models(models, weights, device, safe)
+        self.det = detector or Detector(device=device)
+        self.score = dict(tta=tta, how=how, across=across, clip=clip, bs=bs)
+        self.read, self.cut, self.keep, self.pool = dict(device=device, workers=workers, timeout=timeout), dict(margin=margin, max_size=max_size), keep_crops, None
+    def scorer(self): return _Scorer(self.clfs, **self.score)
+    def stream(self, shard):
+        "Yield `(filename, info, jpegs, tracks)` of each `(filename, path, n_frames)` of `shard`."
+        if self.pool is None: self.pool = decoding_pool(self.read['workers'])
+        ns = iter([it[2] for it in shard])
+        def n():   # asked as each video is queued: a callable (the time budget) is asked then
+            v = next(ns); return v() if callable(v) else v
+        for (path, fr), (fn, _, _) in zip(read_many([it[1] for it in shard], n=n, pool=self.pool, **self.read), shard):
+            yield fn, *video_faces(self.det, fr, **self.cut)
+    def __call__(self, shard) -> list:
+        "Each video's `(info, jpegs, tracks)`, `info` with its p_raw and label (jpegs and tracks only when `keep_crops`)."
+        sc, out = self.scorer(), []
+        for _, info, jpegs, tracks in self.stream(shard):
+            sc.add(info, jpegs, tracks)
+            out.append((info, jpegs if self.keep else [], tracks if self.keep else []))
+        sc.flush()
+        return out
+    def close(self):
+        if self.pool is not None: self.pool.close(); self.pool = None
+
 def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='max', clip=(0.01, 0.99), prior=0.5,
             budget_hours=None, weights=None, device='auto', margin=1.3, max_size=320, workers=1, timeout=60., bs=64,
-            safe=True, cache=None, detector=None, progress=True) -> pd.DataFrame:
-    "P(fake) for every video of `videos` with `models`; writes `out` (submission) and its per-video log when given; `cache` keeps each video's crops."
+            safe=True, cache=None, detector=None, engine='local', ray=None, progress=True) -> pd.DataFrame:
+    """P(fake) for every video of `videos` with `models`; writes `out` (submission) and its per-video log when given; `cache` keeps each video's crops.
+    `engine='ray'` shards the videos across the workers of a Ray cluster (`ray`: options of `cluster.RayOptions`)."""
     t0 = time.time()
     if not 0 <= prior <= 1: raise DeepfakeError(f"prior {prior}: must be a probability in [0, 1]")
     if not (0 <= clip[0] < clip[1] <= 1): raise DeepfakeError(f"clip {clip}: need 0 <= low < high <= 1")
     if how not in AGGREGATIONS: raise DeepfakeError(f"aggregation {how!r}: choose from {', '.join(AGGREGATIONS)}")
+    if engine not in ('local', 'ray'): raise DeepfakeError(f"engine {engine!r}: choose local or ray")
     tta_views(np.zeros((4, 4, 3), np.uint8), tta)      # checks tta
     vt = test_videos(videos)
-    clfs = load_models(models, weights, device, safe)
-    det = detector or Detector(device=device)
+    clfs = load_models(models, weights, device, safe)   # checked here, also for the ray engine: a bad model file fails before the cluster starts
+    make = partial(PredictWorker, [str(c.path) for c in clfs], [c.weight for c in clfs], tta=tta, how=how, across=across, clip=clip,
+                   device=device, margin=margin, max_size=max_size, workers=workers, timeout=timeout, bs=bs, safe=safe, keep_crops=cache is not None)
+    local = make(detector=detector, clfs=clfs) if engine == 'local' else None
     rows = {fn: dict(filename=fn, label=prior, p_raw=np.nan, status='', reason='', frames=0, faces=0, tracks=0, decoder='', seconds=0.0, path=p)
             for fn, p in zip(vt.filename, vt.path)}
     present = vt[[Path(p).is_file() for p in vt.path]]
     for fn in set(vt.filename) - set(present.filename):
         rows[fn].update(status='missing', reason=f"{rows[fn]['path']}: " + ('not a regular file' if Path(rows[fn]['path']).exists() else 'no such file'))
-    pending, n_pending = [], 0
-    def add(row, info, jpegs, tracks):
-        nonlocal pending, n_pending
-        row.update(info)
-        if jpegs: pending.append((row, [_unjpeg(b) for b in jpegs], np.asarray(tracks))); n_pending += len(jpegs)
-        if n_pending >= bs: _score_videos(pending, clfs, tta, how, across, clip); pending, n_pending = [], 0
+    scorer = _Scorer(clfs, tta, how, across, clip, bs)
     if cache is not None:
         cache = Path(cache); cache.mkdir(parents=True, exist_ok=True)
         for fn in present.filename.tolist():
             c = load_cached(cache/(Path(fn).stem + '.npz'))
-            if c: add(rows[fn], dict(c[0], seconds=0.0), c[1], c[2])
+            if c: rows[fn].update(c[0], seconds=0.0); scorer.add(rows[fn], c[1], c[2])
         present = present[[rows[fn]['status'] == '' for fn in present.filename]]
     budget = Budget(budget_hours, len(present), n_frames) if budget_hours else None
-    it = read_many(present.path.tolist(), n=budget.frames if budget else n_frames, device=device, workers=workers, timeout=timeout)
-    bar = progress_bar(it, total=len(present)) if progress and len(present) else it
+    frames = (lambda: budget.frames) if budget else (lambda: n_frames)
+    items = [(fn, p) for fn, p in zip(present.filename, present.path)]
+    if engine == 'ray': results = _ray_predict(make, items, frames, ray)       # each comes back scored
+    else: results = local.stream([(fn, p, frames) for fn, p in items])        # scored here, a batch of crops at a time
+    bar = progress_bar(results, total=len(present)) if progress and len(present) else results
     try:
-        for (path, fr), fn in zip(bar, present.filename):
+        for fn, info, jpegs, tracks in bar:
             if budget and budget.expired: break    # the rest get the prior unread; closing the reader stops its workers
-            t1, row, jpegs, tracks = time.time(), rows[fn], [], []
-            if not isinstance(fr, Frames): info = dict(status='unreadable', reason=str(fr))
-            else:
-                found = detect_tracks(det, fr.data, fr.idxs)
-                cut = [(t.id, _jpeg(c)) for t, f, b, c in cut_faces(fr, found, margin, max_size)]
-                info = dict(frames=len(fr), decoder=fr.decoder, faces=len(cut), tracks=len(found),
-                            **(dict(status='ok') if cut else dict(status='no_face', reason=f"no face in {len(fr)} frames")))
-                jpegs, tracks = [b for _, b in cut], [t for t, _ in cut]
-            if cache is not None: save_cached(cache/(Path(fn).stem + '.npz'), info, jpegs, tracks)
-            add(row, dict(info, seconds=round(time.time() - t1 + (fr.seconds if isinstance(fr, Frames) else 0), 3)), jpegs, tracks)
-            if budget: budget.done(row['frames'])
-        if pending: _score_videos(pending, clfs, tta, how, across, clip)
+            if cache is not None: save_cached(cache/(Path(fn).stem + '.npz'), {k: v for k, v in info.items() if k not in ('p_raw', 'label', 'seconds')}, jpegs, tracks)
+            rows[fn].update(info)
+            if local is not None: scorer.add(rows[fn], jpegs, tracks)
+            if budget: budget.done(rows[fn]['frames'])
+        scorer.flush()
     finally:
+        if hasattr(results, 'close'): results.close()
+        if local is not None: local.close()
         log = pd.DataFrame(list(rows.values()), columns=LOG_COLS)
         left = log.status == ''
         if budget and budget.expired: log.loc[left, 'status'], log.loc[left, 'reason'] = 'out_of_time', f"the time budget of {budget_hours:g} h was spent"
         else: log.loc[left, 'status'], log.loc[left, 'reason'] = 'not_run', 'the run stopped before this video'
         if out is not None: _write_outputs(log, out, dict(models=[str(c.path) for c in clfs], weights=[c.weight for c in clfs], n_frames=n_frames,
                                            tta=tta, how=how, across=across, clip=list(clip), prior=prior, budget_hours=budget_hours,
-                                           margin=margin, seconds=round(time.time() - t0, 1)))
+                                           margin=margin, engine=engine, seconds=round(time.time() - t0, 1)))
     return log
+
+def _ray_predict(make, items, frames, options):
+    "`(filename, info, jpegs, tracks)` of `items` from workers on a Ray cluster, `info` scored there; the frames to read are set as a shard is sent."
+    from deepfake_detect.cluster import ray_map, WorkerLost
+    res = ray_map(make, items, key=lambda it: it[0], prepare=lambda it: (it[0], it[1], frames()), name='predict', options=options)
+    try:
+        for (fn, path), r in res:
+            if isinstance(r, WorkerLost): yield fn, dict(status='unreadable', reason=f"{path}: {r}", seconds=0.0), [], []
+            else: yield fn, *r
+    finally: res.close()
 
 def log_path(out) -> Path:
     "The per-video log beside submission `out`."

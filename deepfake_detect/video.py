@@ -14,7 +14,7 @@ from .core import DeepfakeError, default_mode
 
 # %% auto #0
 __all__ = ['DECODERS', 'VideoError', 'VideoInfo', 'probe', 'probe_all', 'iter_frames', 'H264Writer', 'write_video', 'sample_idxs',
-           'Frames', 'decord_context', 'read_frames', 'read_many']
+           'Frames', 'decord_context', 'read_frames', 'decoding_pool', 'read_many']
 
 # %% ../nbs/01_video.ipynb #5f2f78ea
 class VideoError(DeepfakeError):
@@ -299,15 +299,19 @@ class _Workers:
         self.pool = self.new()
     def close(self): self.restart(); self.pool.shutdown(wait=False, cancel_futures=True)
 
+def decoding_pool(workers=1, recycle=50) -> _Workers:
+    "Decoding processes for `read_many(pool=...)` to keep between calls (a cluster worker reads one shard of videos after another)."
+    return _Workers(max(1, workers), recycle)
+
 def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'),
-              workers=1, ahead=2, timeout=60., recycle=50, max_crashes=3):
-    "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes, each read bounded by `timeout`."
+              workers=1, ahead=2, timeout=60., recycle=50, max_crashes=3, pool=None):
+    "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes (or `pool`), each read bounded by `timeout`."
     from collections import deque
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool
     base = dict(every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders))
     kw = lambda: dict(base, n=n() if callable(n) else n)   # `n` may be a function: asked as each video is queued
-    w, todo, running, crashes = _Workers(max(1, workers), recycle), deque((p, None, False) for p in paths), deque(), 0
+    w, todo, running, crashes = pool or decoding_pool(workers, recycle), deque((p, None, False) for p in paths), deque(), 0
     try:
         while todo or running:
             while todo and len(running) < max(1, workers) + ahead:
@@ -328,4 +332,7 @@ def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', dec
                 out = VideoError(f"{p}: decoding " + (f"took longer than {timeout:g} s" if hung else "crashed its process") + ", even with PyAV alone")
             if retry and hasattr(out, 'decoder'): out.decoder += ' (after decord failed to finish)'
             yield p, out
-    finally: w.close()
+    finally:
+        if pool is None: w.close()
+        else:   # a kept pool: stop what this call left queued (a closed generator), keep the processes
+            for *_, fut in running: fut.cancel()

@@ -108,21 +108,21 @@ def test_kill_during_prediction_then_rerun_completes(cli, quick_model, offline_e
     assert len(cached) == len(done) and (cached.seconds == 0).all() and (log.status == 'ok').all()    # not read again
 
 def test_disk_full_during_extraction_keeps_finished_videos(tmp_path, monkeypatch):
-    import cv2, deepfake_detect.crops as crops
+    import deepfake_detect.crops as crops
     from deepfake_detect.core import read_metadata, first_originals
     videos = first_originals(read_metadata(SAMPLE/'train_sample_videos'), 3)
-    writes, real_imwrite = [0], cv2.imwrite
-    def full(path, img, params=None):
+    writes, real_save = [0], crops._save
+    def full(path, data):
         writes[0] += 1
-        if writes[0] > 20: raise OSError(28, 'No space left on device', path)
-        return real_imwrite(path, img, params or [])
-    monkeypatch.setattr(crops.cv2, 'imwrite', full)
+        if writes[0] > 20: raise OSError(28, 'No space left on device', str(path))
+        return real_save(path, data)
+    monkeypatch.setattr(crops, '_save', full)
     with pytest.raises(DeepfakeError, match='No space left on device.*finished before it are kept'):
         crops.extract(videos, tmp_path/'out', n_frames=8, progress=False)
     st = pd.read_csv(tmp_path/'out'/'status.csv')
     assert 1 <= len(st) < len(videos) and (st.status == 'ok').all()                   # finished videos kept, indexed
     assert not list((tmp_path/'out'/'crops').glob('.*'))                             # the half-written one is gone
-    monkeypatch.setattr(crops.cv2, 'imwrite', real_imwrite)
+    monkeypatch.setattr(crops, '_save', real_save)
     ci = crops.extract(videos, tmp_path/'out', n_frames=8, progress=False)             # space freed: it resumes
     assert len(ci.status) == len(videos) and (ci.status.status == 'ok').all()
 
