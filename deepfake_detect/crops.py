@@ -5,7 +5,7 @@
 # %% ../nbs/03_crops.ipynb #ed8b3c84
 from __future__ import annotations
 import json, os, shutil, time
-from functools import partial
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -216,7 +216,7 @@ def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1
     todo = table[~table.video.map(_stem).isin(done)].reset_index(drop=True)
     if not len(todo): return build_index(out)
     if engine not in ('local', 'ray'): raise DataError(f"engine {engine!r}: choose local or ray")
-    make = partial(ExtractWorker, n_frames=n_frames, every=every, margin=margin, detect_every=detect_every, device=device,
+    make = functools.partial(ExtractWorker, n_frames=n_frames, every=every, margin=margin, detect_every=detect_every, device=device,
                    max_size=max_size, quality=quality, workers=workers, timeout=timeout, min_prob=min_prob)
     def ref(r):   # a fake reuses its original's boxes: read when the fake's turn comes, after its original is written
         if not (reuse_originals and r.label == 'FAKE' and isinstance(r.original, str)): return None

@@ -5,7 +5,7 @@
 # %% ../nbs/07_inference.ipynb #405d4caf
 from __future__ import annotations
 import json, math, time
-from functools import partial
+import functools
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -233,7 +233,7 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
     tta_views(np.zeros((4, 4, 3), np.uint8), tta)      # checks tta
     vt = test_videos(videos)
     clfs = load_models(models, weights, device, safe)   # checked here, also for the ray engine: a bad model file fails before the cluster starts
-    make = partial(PredictWorker, [str(c.path) for c in clfs], [c.weight for c in clfs], tta=tta, how=how, across=across, clip=clip,
+    make = functools.partial(PredictWorker, [str(c.path) for c in clfs], [c.weight for c in clfs], tta=tta, how=how, across=across, clip=clip,
                    device=device, margin=margin, max_size=max_size, workers=workers, timeout=timeout, bs=bs, safe=safe, keep_crops=cache is not None)
     local = make(detector=detector, clfs=clfs) if engine == 'local' else None
     rows = {fn: dict(filename=fn, label=prior, p_raw=np.nan, status='', reason='', frames=0, faces=0, tracks=0, decoder='', seconds=0.0, path=p)
@@ -249,7 +249,7 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
             if c: rows[fn].update(c[0], seconds=0.0); scorer.add(rows[fn], c[1], c[2])
         present = present[[rows[fn]['status'] == '' for fn in present.filename]]
     budget = Budget(budget_hours, len(present), n_frames) if budget_hours else None
-    frames = (lambda: budget.frames) if budget else (lambda: n_frames)
+    frames = budget.frames if budget else (lambda: n_frames)   # asked as each video is queued
     items = [(fn, p) for fn, p in zip(present.filename, present.path)]
     if engine == 'ray': results = _ray_predict(make, items, frames, ray)       # each comes back scored
     else: results = local.stream([(fn, p, frames) for fn, p in items])        # scored here, a batch of crops at a time
