@@ -96,8 +96,8 @@ def ray_map(make, items, key=lambda it: it, after=lambda it: None, prepare=lambd
             try: results = ray.get(done[0])
             except lost as e:
                 if len(shard) > 1: alone.extend(shard); submit(); continue    # find the one that kills its worker
-                results = [WorkerLost(f"its worker died {opts.retries + 1} times while processing it "
-                                      f"({e.__class__.__name__}{': ' + str(e).splitlines()[0][:200] if str(e) else ''})")]
+                results = [WorkerLost(f"its worker died {opts.retries + 1} times while processing it ({e.__class__.__name__}; "
+                                      "a crash in native code, or out of memory: see the Ray logs)")]
             except ray.exceptions.RayTaskError as e: raise e.as_instanceof_cause() from None   # a bug in the worker: as it would be locally
             for it, r in zip(shard, results):
                 unfinished.discard(key(it))

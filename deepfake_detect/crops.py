@@ -217,7 +217,8 @@ def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1
     if not len(todo): return build_index(out)
     if engine not in ('local', 'ray'): raise DataError(f"engine {engine!r}: choose local or ray")
     make = functools.partial(ExtractWorker, n_frames=n_frames, every=every, margin=margin, detect_every=detect_every, device=device,
-                   max_size=max_size, quality=quality, workers=workers, timeout=timeout, min_prob=min_prob)
+                   max_size=max_size, quality=quality, workers=workers, timeout=timeout, min_prob=min_prob,
+                             detector=detector)   # a given detector goes to the ray workers too
     def ref(r):   # a fake reuses its original's boxes: read when the fake's turn comes, after its original is written
         if not (reuse_originals and r.label == 'FAKE' and isinstance(r.original, str)): return None
         return lambda: _original_rows(out, r.original)
@@ -225,7 +226,7 @@ def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1
     by_video, video = todo.set_index('video'), None
     if engine == 'ray': local, results = None, _ray_extract(make, items, by_video, ray)
     else:
-        local = make(detector=detector)
+        local = make()
         results = local.stream(items)
     bar = progress_bar(results, total=len(todo)) if progress else results
     t_start, n_done = time.time(), 0
@@ -251,7 +252,7 @@ def _ray_extract(make, items, by_video, options):
     res = ray_map(make, items, key=lambda it: it[0], after=lambda it: by_video.original[it[0]] if it[2] else None,
                   prepare=lambda it: (it[0], it[1], it[2]() if it[2] else None), name='extract', options=options)
     try:
-        for it, r in res: yield it[0], _unreadable(str(r)) if isinstance(r, WorkerLost) else r
+        for it, r in res: yield it[0], _unreadable(f"{it[1]}: {r}") if isinstance(r, WorkerLost) else r
     finally: res.close()
 
 # %% ../nbs/03_crops.ipynb #69cd1bd9

@@ -234,8 +234,9 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
     vt = test_videos(videos)
     clfs = load_models(models, weights, device, safe)   # checked here, also for the ray engine: a bad model file fails before the cluster starts
     make = functools.partial(PredictWorker, [str(c.path) for c in clfs], [c.weight for c in clfs], tta=tta, how=how, across=across, clip=clip,
-                   device=device, margin=margin, max_size=max_size, workers=workers, timeout=timeout, bs=bs, safe=safe, keep_crops=cache is not None)
-    local = make(detector=detector, clfs=clfs) if engine == 'local' else None
+                   device=device, margin=margin, max_size=max_size, workers=workers, timeout=timeout, bs=bs, safe=safe, keep_crops=cache is not None,
+                             detector=detector)   # a given detector goes to the ray workers too
+    local = make(clfs=clfs) if engine == 'local' else None
     rows = {fn: dict(filename=fn, label=prior, p_raw=np.nan, status='', reason='', frames=0, faces=0, tracks=0, decoder='', seconds=0.0, path=p)
             for fn, p in zip(vt.filename, vt.path)}
     present = vt[[Path(p).is_file() for p in vt.path]]

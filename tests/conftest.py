@@ -40,3 +40,26 @@ def quick_model(tmp_path_factory, cli, sample_crops):
     out = tmp_path_factory.mktemp('model')/'quick.pkl'
     cli('train', sample_crops, '--out', out, '--sizes', '64:1', '--bs', 16, '--per-video', 2, '--freeze-epochs', 0, check=True)
     return out.with_suffix('.pth')
+
+@pytest.fixture(scope='session')
+def bad_videos(tmp_path_factory):
+    "A folder of every kind of bad video in tests/badinput.py."
+    from badinput import make_bad_videos
+    d = tmp_path_factory.mktemp('bad')/'videos'
+    make_bad_videos(d)
+    return d
+
+@pytest.fixture(scope='session')
+def sample_submission(tmp_path_factory, cli, quick_model):
+    "The local engine's prediction of the sample's test videos with the quick model, 8 frames: submission.csv and its log beside it."
+    sub = tmp_path_factory.mktemp('predict')/'submission.csv'
+    r = cli('predict', SAMPLE/'test_videos', '--model', quick_model, '--out', sub, '--frames', 8, check=True)
+    return sub, r
+
+@pytest.fixture(scope='session')
+def bad_local(tmp_path_factory, cli, bad_videos, quick_model):
+    "The local engine on the bad videos, through the command: (crops folder, submission, the two CompletedProcesses)."
+    d = tmp_path_factory.mktemp('bad_local')
+    rx = cli('extract', bad_videos, d/'crops', '--frames', 8)
+    rp = cli('predict', bad_videos, '--model', quick_model, '--out', d/'sub.csv', '--frames', 8, '--prior', 0.45)
+    return d/'crops', d/'sub.csv', rx, rp

@@ -9,15 +9,14 @@ from deepfake_detect.core import read_submission, validate_submission
 
 def _expected(test_dir): return pd.read_csv(Path(test_dir)/'sample_submission.csv').filename.tolist()
 
-def test_predict_then_evaluate_the_sample(cli, quick_model, tmp_path):
-    sub = tmp_path/'submission.csv'
-    r = cli('predict', SAMPLE/'test_videos', '--model', quick_model, '--out', sub, '--frames', 8, check=True)
+def test_predict_then_evaluate_the_sample(cli, quick_model, sample_submission, tmp_path):
+    sub, r = sample_submission
     expected = _expected(SAMPLE/'test_videos')
     validate_submission(read_submission(sub), expected)            # every test video exactly once, labels in [0, 1]
     assert f'{len(expected)} videos: ok {len(expected)}' in r.stdout, r.stdout
-    log = pd.read_csv(tmp_path/'submission_videos.csv')
+    log = pd.read_csv(sub.with_name('submission_videos.csv'))
     assert (log.status == 'ok').all() and log.label.between(0.01, 0.99).all() and log.faces.min() > 0
-    run = json.loads((tmp_path/'submission_run.json').read_text())
+    run = json.loads(sub.with_name('submission_run.json').read_text())
     assert run['tta'] == 2 and run['models'] == [str(quick_model)] and 'torch' in run['versions']
     r = cli('evaluate', sub, SAMPLE/'test_labels.csv', '--out-dir', tmp_path/'eval', check=True)
     assert 'log loss' in r.stdout and 'AUC' in r.stdout and 'calibration: log loss' in r.stdout, r.stdout

@@ -6,22 +6,15 @@ import pandas as pd
 import pytest
 import torch
 from conftest import ROOT, SAMPLE
-from badinput import CASES, make_bad_videos
+from badinput import CASES
 from deepfake_detect.core import DeepfakeError, read_submission, validate_submission, list_videos
 
 EXE = Path(sys.executable).parent/'deepfake-detect'
 
-@pytest.fixture(scope='module')
-def bad_videos(tmp_path_factory):
-    d = tmp_path_factory.mktemp('bad')/'videos'
-    make_bad_videos(d)
-    return d
-
-def test_every_bad_video_gets_a_status_and_a_prediction(cli, bad_videos, quick_model, tmp_path):
-    d = bad_videos
-    r = cli('extract', d, tmp_path/'crops', '--frames', 8)
+def test_every_bad_video_gets_a_status_and_a_prediction(bad_videos, bad_local):
+    d, (crops, sub, r, rp) = bad_videos, bad_local
     assert r.returncode == 0 and 'Traceback' not in r.stderr, r.stderr
-    st = pd.read_csv(tmp_path/'crops'/'status.csv', dtype={'video': str}).set_index('video')
+    st = pd.read_csv(crops/'status.csv', dtype={'video': str}).set_index('video')
     assert set(st.index) == set(CASES)
     for name, (allowed, what) in CASES.items():
         assert st.status[name] in allowed, (name, what, st.status[name], st.message[name])
@@ -31,14 +24,13 @@ def test_every_bad_video_gets_a_status_and_a_prediction(cli, bad_videos, quick_m
                         ('folder.mp4', 'is a folder')]:
         assert words in st.message[name] and name in st.message[name], (name, st.message[name])
     assert st.frames['one_frame.mp4'] == 1 and st.faces['one_frame.mp4'] >= 1
-    idx = pd.read_csv(tmp_path/'crops'/'index.csv', dtype={'video': str})
+    idx = pd.read_csv(crops/'index.csv', dtype={'video': str})
     for name, (w, h) in [('portrait.mp4', (360, 640)), ('rotated_tag.mp4', (640, 360)), ('uhd_4k.mp4', (3840, 2160))]:
         b = idx[idx.video == name]                                     # boxes in the frame as displayed
         assert len(b) and (b.x1 <= w).all() and (b.y1 <= h).all(), (name, b[['x1', 'y1']].max().tolist())
-    r = cli('predict', d, '--model', quick_model, '--out', tmp_path/'sub.csv', '--frames', 8, '--prior', 0.45)
-    assert r.returncode == 0 and 'Traceback' not in r.stderr, r.stderr
-    validate_submission(read_submission(tmp_path/'sub.csv'), list_videos(d))       # every file once, whatever it is
-    log = pd.read_csv(tmp_path/'sub_videos.csv', dtype={'filename': str}).set_index('filename')
+    assert rp.returncode == 0 and 'Traceback' not in rp.stderr, rp.stderr
+    validate_submission(read_submission(sub), list_videos(d))       # every file once, whatever it is
+    log = pd.read_csv(sub.with_name('sub_videos.csv'), dtype={'filename': str}).set_index('filename')
     bad = log[log.status != 'ok']
     assert (bad.label == 0.45).all() and bad.reason.str.len().min() > 10, bad
     for name in ('zero_bytes.mp4', 'truncated.mp4', 'random_bytes.mp4', 'text_file.mp4', 'audio_only.mp4'):
