@@ -12,9 +12,10 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['LABELS', 'VIDEO_EXTS', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y', 'default_mode',
-           'atomic_write', 'read_part', 'part_number', 'find_parts', 'read_metadata', 'group_of', 'split_by_original',
-           'first_originals', 'split_by_part', 'check_split', 'list_videos', 'find_test_dir', 'read_submission',
-           'submission_problems', 'validate_submission', 'write_submission', 'log_loss', 'versions']
+           'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts', 'read_metadata',
+           'group_of', 'split_by_original', 'first_originals', 'split_by_part', 'check_split', 'list_videos',
+           'find_test_dir', 'read_submission', 'submission_problems', 'validate_submission', 'write_submission',
+           'log_loss', 'versions']
 
 # %% ../nbs/00_core.ipynb #fba642d1
 class DeepfakeError(Exception):
@@ -60,23 +61,45 @@ def atomic_write(path, mode='w', **kwargs):
         Path(tmp).unlink(missing_ok=True)
         raise
 
-# %% ../nbs/00_core.ipynb #adc77746
+# %% ../nbs/00_core.ipynb #0b6928be
+def is_url(p) -> bool:
+    "True for an fsspec URL such as `s3://bucket/key` or `file:///data/x.mp4`."
+    return '://' in str(p)
+
+def as_path(p):
+    "A `Path` for a local path, a `UPath` (same methods, over fsspec) for a URL."
+    if not is_url(p): return Path(p)
+    from upath import UPath
+    return UPath(str(p))
+
+@contextmanager
+def local_copy(p):
+    "A local file with the content of `p`: `p` itself if local, else a temporary copy of the URL, removed afterwards."
+    if not is_url(p): yield Path(p); return
+    import fsspec, shutil
+    fd, tmp = tempfile.mkstemp(suffix=Path(str(p)).suffix, prefix='deepfake_')
+    try:
+        with os.fdopen(fd, 'wb') as dst, fsspec.open(str(p), 'rb') as src: shutil.copyfileobj(src, dst, 1 << 20)
+        yield Path(tmp)
+    finally: os.unlink(tmp)
+
+# %% ../nbs/00_core.ipynb #6024e3d3
 def _names(xs, n=5):
     "A short, readable list of names for a message."
     xs = list(xs)
     return ', '.join(map(str, xs[:n])) + (f' and {len(xs)-n} more' if len(xs) > n else '')
 
 def _load_json(fn):
-    try: return json.loads(Path(fn).read_text())
+    try: return json.loads(as_path(fn).read_text())
     except json.JSONDecodeError as e: raise DataError(f"{fn}: not valid JSON ({e})") from None
     except UnicodeDecodeError: raise DataError(f"{fn}: not a text file") from None
 
-# %% ../nbs/00_core.ipynb #38dd2711
+# %% ../nbs/00_core.ipynb #ff2f4627
 VIDEO_EXTS = ('.mp4',)
 
 def read_part(folder) -> pd.DataFrame:
     "Read one DFDC training folder (`dfdc_train_part_N/` or `train_sample_videos/`) and its `metadata.json`."
-    folder = Path(folder)
+    folder = as_path(folder)
     if not folder.is_dir(): raise DataError(f"{folder}: no such folder")
     meta = folder/'metadata.json'
     if not meta.exists():
@@ -94,17 +117,18 @@ def read_part(folder) -> pd.DataFrame:
     if 'original' not in df: df['original'] = None
     df['original'] = df.original.where(df.label == 'FAKE', None)
     df['path'] = [str(folder/v) for v in df.video]
-    exists = np.array([Path(p).is_file() for p in df.path], dtype=bool)
+    files = {p.name for p in folder.iterdir()}   # one listing (of a bucket: not a request per video)
+    exists = np.array([Path(p).is_file() if not is_url(p) else v in files for p, v in zip(df.path, df.video)], dtype=bool)
     if not exists.all():
         warnings.warn(f"{meta}: {(~exists).sum()} listed videos are missing from {folder}: {_names(df.video[~exists])}", DataWarning)
     df = df[exists]
-    unlisted = sorted(set(p.name for p in folder.iterdir() if p.suffix.lower() in VIDEO_EXTS) - set(df.video))
+    unlisted = sorted(set(f for f in files if Path(f).suffix.lower() in VIDEO_EXTS) - set(df.video))
     if unlisted: warnings.warn(f"{folder}: {len(unlisted)} videos are not in metadata.json and are ignored: {_names(unlisted)}", DataWarning)
     df['part'] = folder.name
     cols = ['video', 'path', 'label', 'original', 'part']
     return df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
 
-# %% ../nbs/00_core.ipynb #d3b3c401
+# %% ../nbs/00_core.ipynb #5a949f4e
 def part_number(name) -> int:
     "The trailing number of a part folder name (`dfdc_train_part_12` -> 12), or -1."
     m = re.search(r'(\d+)$', str(name))
@@ -114,7 +138,7 @@ def _natural(p): return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)'
 
 def find_parts(root, strict=True) -> list[Path]:
     "Training folders under `root`: `root` itself if it has a `metadata.json`, else its subfolders that do (none: an error if `strict`)."
-    root = Path(root)
+    root = as_path(root)
     if not root.exists(): raise DataError(f"{root}: no such file or folder")
     if not root.is_dir(): raise DataError(f"{root}: not a folder (give the folder that holds metadata.json)")
     if (root/'metadata.json').exists(): return [root]
@@ -123,7 +147,7 @@ def find_parts(root, strict=True) -> list[Path]:
         raise DataError(f"{root}: no metadata.json here or in its subfolders (expected DFDC training folders such as train_sample_videos/ or dfdc_train_part_0/)")
     return parts
 
-# %% ../nbs/00_core.ipynb #50c1f14e
+# %% ../nbs/00_core.ipynb #7ab24a03
 def read_metadata(*roots) -> pd.DataFrame:
     "Read every DFDC training folder found under `roots` into one table: video, path, label, original, part."
     parts = [p for r in roots for p in find_parts(r)]
@@ -137,7 +161,7 @@ def read_metadata(*roots) -> pd.DataFrame:
         warnings.warn(f"{len(orphans)} fakes name an original that is not in the data: {_names(orphans.video + ' -> ' + orphans.original.astype(str))}", DataWarning)
     return df
 
-# %% ../nbs/00_core.ipynb #87673731
+# %% ../nbs/00_core.ipynb #d868da49
 def group_of(df) -> pd.Series:
     "The split group of each row: the original's name for a fake, the video's own name for a real."
     return df.original.where((df.label == 'FAKE') & df.original.notna(), df.video).rename('group')
@@ -156,7 +180,7 @@ def first_originals(df, n) -> pd.DataFrame:
     g = group_of(df)
     return df[g.isin(pd.unique(g)[:n])]
 
-# %% ../nbs/00_core.ipynb #1aa6769f
+# %% ../nbs/00_core.ipynb #5af8dc25
 def split_by_part(df, valid_parts=range(40, 45)) -> pd.Series:
     "Boolean `is_valid` per row: groups whose original is in one of `valid_parts` (part numbers or names)."
     vp = {str(p) for p in valid_parts}
@@ -167,7 +191,7 @@ def split_by_part(df, valid_parts=range(40, 45)) -> pd.Series:
     side = first.copy(); side.update(home)
     return g.map(side).astype(bool).rename('is_valid')
 
-# %% ../nbs/00_core.ipynb #aae874c1
+# %% ../nbs/00_core.ipynb #a9d73e50
 def check_split(df, is_valid):
     "Raise `DataError` if a fake and its original fall on different sides of `is_valid`."
     g = group_of(df)
@@ -175,10 +199,10 @@ def check_split(df, is_valid):
     bad = sides[sides > 1]
     if len(bad): raise DataError(f"{len(bad)} originals have videos on both sides of the split: {_names(bad.index)}")
 
-# %% ../nbs/00_core.ipynb #0e272084
+# %% ../nbs/00_core.ipynb #fb931ffc
 def list_videos(folder) -> list[str]:
     "Names of the video files in `folder`, sorted."
-    folder = Path(folder)
+    folder = as_path(folder)
     if not folder.is_dir(): raise DataError(f"{folder}: no such folder")
     return sorted(p.name for p in folder.iterdir() if p.suffix.lower() in VIDEO_EXTS and not p.name.startswith('.'))
 
@@ -189,7 +213,7 @@ def find_test_dir(root) -> Path|None:
     if root.is_dir() and not (root/'metadata.json').exists() and list_videos(root): return root
     return None
 
-# %% ../nbs/00_core.ipynb #2a4b2deb
+# %% ../nbs/00_core.ipynb #93c10f63
 def read_submission(path) -> pd.DataFrame:
     "Read a `filename,label` CSV; `label` is coerced to float (non-numbers become NaN, caught by validation)."
     path = Path(path)
@@ -205,7 +229,7 @@ def read_submission(path) -> pd.DataFrame:
     sub.attrs['raw_label'] = ['' if pd.isna(x) else str(x) for x in raw]
     return sub
 
-# %% ../nbs/00_core.ipynb #e21274f0
+# %% ../nbs/00_core.ipynb #0757425b
 def submission_problems(sub, expected) -> list[str]:
     "Every problem Kaggle would have with `sub` for the test videos `expected`, one message per row."
     probs, expected = [], set(expected)
@@ -227,7 +251,7 @@ def validate_submission(sub, expected, name='submission'):
     probs = submission_problems(sub, expected)
     if probs: raise SubmissionError(f"{name}: {len(probs)} problems:\n  " + '\n  '.join(probs[:20]) + ('\n  ...' if len(probs) > 20 else ''))
 
-# %% ../nbs/00_core.ipynb #a46b4490
+# %% ../nbs/00_core.ipynb #c7ff7ecf
 def write_submission(preds, path, expected=None) -> pd.DataFrame:
     "Write `preds` ({filename: p} or a filename,label DataFrame) atomically, after validating against `expected`."
     sub = preds if isinstance(preds, pd.DataFrame) else pd.DataFrame(list(dict(preds).items()), columns=['filename', 'label'])
@@ -236,14 +260,14 @@ def write_submission(preds, path, expected=None) -> pd.DataFrame:
     with atomic_write(path) as f: sub.to_csv(f, index=False)
     return sub
 
-# %% ../nbs/00_core.ipynb #23f2f48d
+# %% ../nbs/00_core.ipynb #ec08b548
 def log_loss(y, p, eps=1e-15) -> float:
     "Binary log loss of probabilities `p` for labels `y` (1 = FAKE), with `p` clipped to [eps, 1-eps]."
     y, p = np.asarray(y, float), np.clip(np.asarray(p, float), eps, 1 - eps)
     if y.shape != p.shape: raise ValueError(f"labels and predictions differ in shape: {y.shape} vs {p.shape}")
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
 
-# %% ../nbs/00_core.ipynb #56b0e246
+# %% ../nbs/00_core.ipynb #9d8ec17f
 def versions() -> dict:
     "Versions of Python, this package and the libraries that decide its results."
     import platform, importlib.metadata as md

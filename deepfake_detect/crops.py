@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import cv2
 from fastprogress.fastprogress import progress_bar
-from .core import DataError, atomic_write, read_metadata, find_parts, list_videos
+from .core import DataError, atomic_write, read_metadata, find_parts, list_videos, as_path
 from .video import read_many, Frames, decoding_pool
 from .faces import Detector, Face, Track, crop_box, detect_tracks
 
@@ -25,8 +25,8 @@ __all__ = ['INDEX_COLS', 'STATUS_COLS', 'video_table', 'extraction_order', 'cut_
 def video_table(videos) -> pd.DataFrame:
     "A table (video, path, label, original) from a data folder, a list of video paths, or a metadata table."
     if isinstance(videos, pd.DataFrame): df = videos.copy()
-    elif isinstance(videos, (str, Path)):
-        root = Path(videos)
+    elif isinstance(videos, (str, os.PathLike)):
+        root = as_path(videos)
         try: df = read_metadata(root)
         except DataError:
             if not root.is_dir(): raise

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_inference.ipynb #405d4caf
 from __future__ import annotations
-import json, math, time
+import json, math, os, time
 import functools
 from pathlib import Path
 import numpy as np
@@ -12,7 +12,7 @@ import pandas as pd
 import cv2
 import torch
 from fastprogress.fastprogress import progress_bar
-from .core import DeepfakeError, DataError, atomic_write, list_videos, write_submission, versions
+from .core import DeepfakeError, DataError, atomic_write, list_videos, write_submission, versions, as_path
 from .video import read_many, Frames, decoding_pool
 from .faces import Detector, detect_tracks, torch_device
 from .crops import cut_faces, jpeg_bytes
@@ -115,13 +115,13 @@ LOG_COLS = ['filename', 'label', 'p_raw', 'status', 'reason', 'frames', 'faces',
 
 def test_videos(videos) -> pd.DataFrame:
     "filename, path of the videos to predict: a folder (with `sample_submission.csv` naming them, if present) or paths."
-    if isinstance(videos, (str, Path)):
-        d = Path(videos)
+    if isinstance(videos, (str, os.PathLike)):
+        d = as_path(videos)
         if not d.is_dir(): raise DataError(f"{d}: not a folder of videos")
         ss = d/'sample_submission.csv'
         if not ss.exists() and (d.parent/'sample_submission.csv').exists(): ss = d.parent/'sample_submission.csv'
         if ss.exists():
-            try: names = pd.read_csv(ss, dtype={'filename': str}).filename.tolist()
+            try: names = pd.read_csv(str(ss), dtype={'filename': str}).filename.tolist()
             except Exception as e: raise DataError(f"{ss}: not a readable sample submission ({e.__class__.__name__}: {e})") from None
         else: names = list_videos(d)
         if not names: raise DataError(f"{d}: no .mp4 videos here")
@@ -239,9 +239,9 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
     local = make(clfs=clfs) if engine == 'local' else None
     rows = {fn: dict(filename=fn, label=prior, p_raw=np.nan, status='', reason='', frames=0, faces=0, tracks=0, decoder='', seconds=0.0, path=p)
             for fn, p in zip(vt.filename, vt.path)}
-    present = vt[[Path(p).is_file() for p in vt.path]]
+    present = vt[[as_path(p).is_file() for p in vt.path]]
     for fn in set(vt.filename) - set(present.filename):
-        rows[fn].update(status='missing', reason=f"{rows[fn]['path']}: " + ('not a regular file' if Path(rows[fn]['path']).exists() else 'no such file'))
+        rows[fn].update(status='missing', reason=f"{rows[fn]['path']}: " + ('not a regular file' if as_path(rows[fn]['path']).exists() else 'no such file'))
     scorer = _Scorer(clfs, tta, how, across, clip, bs)
     if cache is not None:
         cache = Path(cache); cache.mkdir(parents=True, exist_ok=True)

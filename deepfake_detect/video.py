@@ -10,7 +10,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import av
-from .core import DeepfakeError, default_mode
+from .core import DeepfakeError, default_mode, is_url, local_copy
 
 # %% auto #0
 __all__ = ['DECODERS', 'VideoError', 'VideoInfo', 'probe', 'probe_all', 'iter_frames', 'H264Writer', 'write_video', 'sample_idxs',
@@ -48,8 +48,21 @@ def _open(path):
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
         raise VideoError(f"{path}: not a readable video ({e.__class__.__name__}: {e})") from None
 
+def _on_local_copy(f, path, *args, **kw):
+    "`f(local file, ...)` for the video at URL `path`, fetched for the call; its errors and result name the URL."
+    import dataclasses
+    try:
+        with local_copy(path) as lp:
+            try: r = f(lp, *args, **kw)
+            except VideoError as e: raise VideoError(str(e).replace(str(lp), str(path))) from None
+    except VideoError: raise
+    except FileNotFoundError: raise VideoError(f"{path}: no such file") from None
+    except Exception as e: raise VideoError(f"{path}: could not fetch it ({e.__class__.__name__}: {e})") from None
+    return dataclasses.replace(r, path=str(path))
+
 def probe(path) -> VideoInfo:
-    "Size, frame rate, frame count, duration, rotation and codec of the video at `path`."
+    "Size, frame rate, frame count, duration, rotation and codec of the video at `path` (a local path or an fsspec URL)."
+    if is_url(path): return _on_local_copy(probe, path)
     with _open(path) as c:
         if not c.streams.video: raise VideoError(f"{path}: has no video stream" + (' (audio only)' if c.streams.audio else ''))
         s = c.streams.video[0]
@@ -264,7 +277,8 @@ def _check(data, idxs, info, name):
 
 # %% ../nbs/01_video.ipynb #42eab820
 def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav')) -> Frames:
-    "Read `n` frames of the video at `path` (see `sample_idxs`), trying `decoders` in order; verified, upright."
+    "Read `n` frames of the video at `path` (see `sample_idxs`; a URL is fetched first), trying `decoders` in order; verified, upright."
+    if is_url(path): return _on_local_copy(read_frames, path, n, every, jitter, seed, device, decoders)
     t0 = time.time()
     info = probe(path)
     errors, kw = [], dict(every=every, jitter=jitter, seed=seed)

@@ -111,3 +111,23 @@ def test_a_video_that_kills_its_worker_is_recorded(cluster, bad_videos, tmp_path
     msg = st.message['odd_size.mp4']
     assert st.status['odd_size.mp4'] == 'unreadable' and str(d/'odd_size.mp4') in msg and 'its worker died 2 times' in msg, msg
     assert st.status.drop(index='odd_size.mp4').to_dict() == {'good.mp4': 'ok', 'portrait.mp4': 'ok', 'faceless.mp4': 'no_face'}
+
+def test_videos_by_url(cluster, quick_model, tmp_path):
+    "Videos given as fsspec URLs (file:// here; s3:// or gs:// on a cluster) are listed, fetched and read like local ones, on either engine."
+    part = tmp_path/'part'; part.mkdir()
+    md = json.loads((TRAIN/'metadata.json').read_text())
+    origs = sorted({v['original'] for v in md.values() if v['label'] == 'FAKE'})[:2]         # two originals with their fakes
+    keep = {k for k, v in md.items() if k in origs or v.get('original') in origs}
+    for k in keep: shutil.copy(TRAIN/k, part/k)
+    (part/'metadata.json').write_text(json.dumps({k: v for k, v in md.items() if k in keep}))
+    a = extract(part, tmp_path/'by_path', n_frames=4, progress=False)
+    b = extract(part.as_uri(), tmp_path/'by_url', n_frames=4, progress=False)          # by URL, locally; the workers read URLs below
+    _same_index(a, b)
+    assert b.status.reused.sum() == (b.status.label == 'FAKE').sum() > 0
+    test = tmp_path/'test'; test.mkdir()
+    for v in sorted(TEST.glob('*.mp4'))[:4]: shutil.copy(v, test/v.name)
+    (test/'gone.mp4').symlink_to(tmp_path/'nothing.mp4')
+    pa = predict(test, quick_model, n_frames=4, progress=False)
+    pb = predict(test.as_uri(), quick_model, n_frames=4, progress=False, engine='ray', ray=RayOptions(shard=2))
+    assert pb.path.str.startswith('file://').all() and pa.filename.tolist() == pb.filename.tolist()
+    assert pa.status.tolist() == pb.status.tolist() == ['ok'] * 4 + ['missing'] and np.abs(pa.label - pb.label).max() < 1e-6
