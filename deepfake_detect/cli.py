@@ -133,8 +133,8 @@ def synth(out:str=None, # folder to write the data set to (required)
     return plan
 
 # %% ../nbs/10_cli.ipynb #3334c82e
-def _ray_options(engine, address, workers, gpus, shard):
-    "`RayOptions` from the command line's `--ray-*` options (None for the local engine, which must not be given them)."
+def _ray_options(engine, address, workers, gpus, shard, decoders=1):
+    "`RayOptions` from the command line's `--ray-*` options (None for the local engine); each worker reserves a CPU per decoding process."
     if engine not in ('local', 'ray'): raise DeepfakeError(f"--engine {engine!r}: choose local or ray")
     if engine == 'local':
         if address or workers or gpus is not None: raise DeepfakeError("--ray-address, --ray-workers and --ray-gpus need --engine ray")
@@ -142,7 +142,7 @@ def _ray_options(engine, address, workers, gpus, shard):
     if (workers is not None and workers < 1) or (gpus is not None and gpus < 0) or shard < 1:
         raise DeepfakeError("--ray-workers and --shard must be at least 1, --ray-gpus not negative")
     from deepfake_detect.cluster import RayOptions
-    return RayOptions(address=address, workers=workers, gpus=gpus, shard=shard)
+    return RayOptions(address=address, workers=workers, gpus=gpus, shard=shard, cpus=max(1, decoders))
 
 # %% ../nbs/10_cli.ipynb #58f07bab
 def extract(data_dir, # videos: a DFDC training folder (labels from metadata.json), a root of parts, or a folder of .mp4
@@ -152,7 +152,7 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
             margin:float=1.3, # crop = face box enlarged by this factor, made square
             detect_every:int=1, # run the detector on every N-th sampled frame, interpolate boxes between
             device:str='auto', # 'auto', 'cpu' or 'cuda:N', for decoding and detection
-            workers:int=1, # decoding processes running ahead of detection
+            workers:int=1, # decoding processes running ahead of detection (per worker with --engine ray, each reserving a CPU)
             no_reuse:bool=False, # detect faces in fakes too, instead of reusing their original's boxes
             max_size:int=320, # crops larger than this (pixels, long side) are shrunk
             timeout:float=60, # seconds one video's decoding may take before it is retried with PyAV
@@ -169,7 +169,7 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
     before = len(_finished(Path(out_dir))) if (Path(out_dir)/'crops').exists() else 0
     ci = _extract(data_dir, out_dir, n_frames=frames, every=every, margin=margin, detect_every=detect_every, device=device,
                   reuse_originals=not no_reuse, max_size=max_size, workers=max(1, workers), timeout=timeout,
-                  engine=engine, ray=_ray_options(engine, ray_address, ray_workers, ray_gpus, shard))
+                  engine=engine, ray=_ray_options(engine, ray_address, ray_workers, ray_gpus, shard, workers))
     dt, st = time.time() - t0, ci.status
     new = len(st) - before
     if new:   # what made these crops, for whoever trains on them later (a run with nothing to do touches nothing)
@@ -238,7 +238,7 @@ def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submi
             prior:float=0.5, # P(fake) given to a video that cannot be read or shows no face
             budget_hours:float=None, # time limit: frames per video are lowered when behind, unread videos get the prior
             device:str='auto', # 'auto', 'cpu' or 'cuda:N'
-            workers:int=1, # decoding processes running ahead of detection
+            workers:int=1, # decoding processes running ahead of detection (per worker with --engine ray, each reserving a CPU)
             timeout:float=60, # seconds one video's decoding may take before it is retried with PyAV
             cache:str=None, # folder keeping each video's face crops: a rerun (another model, or after a stop) reads no video twice
             unsafe_pickle:bool=False, # allow .pkl model files (a pickle runs code when loaded: only files you trust)
@@ -257,7 +257,7 @@ def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submi
     t0 = time.time()
     log = _predict(test_dir, model, out, n_frames=frames, tta=tta, how=agg, across=across, clip=(clip, 1 - clip), prior=prior,
                    budget_hours=budget_hours, weights=_weights(weights, len(model)), device=device, workers=max(1, workers),
-                   timeout=timeout, safe=not unsafe_pickle, cache=cache, engine=engine, ray=_ray_options(engine, ray_address, ray_workers, ray_gpus, shard))
+                   timeout=timeout, safe=not unsafe_pickle, cache=cache, engine=engine, ray=_ray_options(engine, ray_address, ray_workers, ray_gpus, shard, workers))
     print()
     dt, c = time.time() - t0, log.status.value_counts()
     print(f"{len(log)} videos: " + ', '.join(f"{k} {v}" for k, v in c.items()) + f"; {dt:.0f} s ({dt / max(len(log), 1):.2f} s/video)")

@@ -31,10 +31,21 @@ def _import_ray():
     except ImportError: raise DeepfakeError("the ray engine needs Ray, an optional extra: pip install 'deepfake_detect[ray]'") from None
     return ray
 
+def _check_reachable(address, timeout=5.):
+    "Raise a `DeepfakeError` if nothing answers at a `host:port` (or `ray://host:port`) address: Ray itself would retry for ever."
+    import socket
+    if not address or address == 'auto' or ':' not in address: return
+    host, port = address.split('://')[-1].rsplit(':', 1)
+    try: socket.create_connection((host, int(port)), timeout=timeout).close()
+    except (OSError, ValueError) as e:
+        raise DeepfakeError(f"could not connect to the Ray cluster at {address}: nothing answers there ({e.__class__.__name__}: {e}); "
+                            "is the head node started (ray start --head)?") from None
+
 def connect(opts:RayOptions):
     "The `ray` module, connected to the cluster `opts.address` (an existing connection is kept)."
     ray = _import_ray()
     if ray.is_initialized(): return ray
+    _check_reachable(opts.address)
     try: ray.init(address=opts.address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False, **opts.init)
     except Exception as e:
         raise DeepfakeError(f"could not connect to the Ray cluster at {opts.address or 'a new local instance'}: {str(e).splitlines()[0] if str(e) else e.__class__.__name__}") from None
@@ -50,7 +61,7 @@ def plan(resources:dict, opts:RayOptions) -> tuple[int, float, float]:
     workers = opts.workers or max(1, int(n_gpu // gpus) if gpus else int(n_cpu // cpus))
     return workers, cpus, gpus
 
-# %% ../nbs/12_cluster.ipynb #9b99960d
+# %% ../nbs/12_cluster.ipynb #606de528
 class DeepfakeWorker:
     "A Ray actor holding the worker `make()` built: a detector and models loaded once, used for shard after shard."
     def __init__(self, make): self.worker = make()
@@ -62,17 +73,20 @@ class DeepfakeWorker:
 class WorkerLost(DeepfakeError):
     "An item whose worker died every time it was tried (a crash in native code, out of memory): recorded, not retried forever."
 
-# %% ../nbs/12_cluster.ipynb #2638f3c9
+# %% ../nbs/12_cluster.ipynb #d0ab4dbb
 def _lost_errors(ray):
     ex = ray.exceptions
     return tuple(getattr(ex, n) for n in ('RayActorError', 'ActorDiedError', 'ActorUnavailableError', 'WorkerCrashedError',
                                           'OutOfMemoryError', 'NodeDiedError') if hasattr(ex, n))
 
 def ray_map(make, items, key=lambda it: it, after=lambda it: None, prepare=lambda it: it, name='worker', options:RayOptions|None=None):
-    "Yield `(item, result)` for each of `items`, run in shards by workers `make()` held by Ray actors; a lost item's result is a `WorkerLost`."
+    "An iterator of `(item, result)` for each of `items`, run in shards by workers `make()` held by Ray actors; a lost item's result is a `WorkerLost`."
     opts = options or RayOptions()
-    ray = connect(opts)
+    ray = connect(opts)                 # now, so that a bad address fails before any work starts
     n, cpus, gpus = plan(ray.cluster_resources(), opts)
+    return _stream(ray, n, cpus, gpus, opts, make, items, key, after, prepare)
+
+def _stream(ray, n, cpus, gpus, opts, make, items, key, after, prepare):
     Actor = ray.remote(DeepfakeWorker).options(num_cpus=cpus, num_gpus=gpus, max_restarts=-1, max_task_retries=opts.retries)
     actors = [Actor.remote(make) for _ in range(n)]
     unfinished = {key(it) for it in items}

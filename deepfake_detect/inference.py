@@ -277,8 +277,12 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
 
 def _ray_predict(make, items, frames, options):
     "`(filename, info, jpegs, tracks)` of `items` from workers on a Ray cluster, `info` scored there; the frames to read are set as a shard is sent."
-    from deepfake_detect.cluster import ray_map, WorkerLost
-    res = ray_map(make, items, key=lambda it: it[0], prepare=lambda it: (it[0], it[1], frames()), name='predict', options=options)
+    from deepfake_detect.cluster import ray_map
+    return _results(ray_map(make, items, key=lambda it: it[0], prepare=lambda it: (it[0], it[1], frames()), name='predict', options=options))
+
+def _results(res):
+    "`(filename, info, jpegs, tracks)` as they come from `ray_map`: a video whose worker kept dying is unreadable, with the reason."
+    from deepfake_detect.cluster import WorkerLost
     try:
         for (fn, path), r in res:
             if isinstance(r, WorkerLost): yield fn, dict(status='unreadable', reason=f"{path}: {r}", seconds=0.0), [], []

@@ -68,3 +68,13 @@ def test_synth_refuses_a_folder_made_differently(cli, tmp_path):
 def test_unknown_command_and_help(cli):
     r = cli('frobnicate'); assert r.returncode == 2 and 'unknown command' in r.stderr
     r = cli('--help'); assert r.returncode == 0 and 'info' in r.stdout and 'synth' in r.stdout
+
+def test_engine_options_are_checked(cli, tmp_path):
+    "Ray options without --engine ray, an unknown engine, an unreachable cluster: one line each, exit 2."
+    train = SAMPLE/'train_sample_videos'
+    for args, msg in [(('--ray-address', 'auto'), 'need --engine ray'), (('--engine', 'spark'), 'choose local or ray'),
+                      (('--engine', 'ray', '--ray-workers', 0), 'at least 1'),
+                      (('--engine', 'ray', '--ray-address', '127.0.0.1:9'), 'could not connect to the Ray cluster at 127.0.0.1:9')]:
+        r = cli('extract', train, tmp_path/'out', *args)
+        assert r.returncode == 2 and msg in r.stderr and 'Traceback' not in r.stderr, (args, r.stderr[-2000:])
+    assert 'engine' in cli('predict', '--help').stdout and 'ray-address' in cli('extract', '--help').stdout
