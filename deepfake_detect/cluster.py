@@ -66,7 +66,6 @@ class DeepfakeWorker:
     "A Ray actor holding the worker `make()` built: a detector and models loaded once, used for shard after shard."
     def __init__(self, make): self.worker = make()
     def run(self, shard): return self.worker(shard)
-    def pid(self) -> int: return os.getpid()
     def close(self):
         if hasattr(self.worker, 'close'): self.worker.close()
 
@@ -79,8 +78,10 @@ def _lost_errors(ray):
     return tuple(getattr(ex, n) for n in ('RayActorError', 'ActorDiedError', 'ActorUnavailableError', 'WorkerCrashedError',
                                           'OutOfMemoryError', 'NodeDiedError') if hasattr(ex, n))
 
-def ray_map(make, items, key=lambda it: it, after=lambda it: None, prepare=lambda it: it, name='worker', options:RayOptions|None=None):
+def ray_map(make, items, key=lambda it: it, after=lambda it: None, prepare=lambda it: it, options:RayOptions|None=None):
     "An iterator of `(item, result)` for each of `items`, run in shards by workers `make()` held by Ray actors; a lost item's result is a `WorkerLost`."
+    items = list(items)
+    if not items: return iter(())       # no cluster, no workers for nothing
     opts = options or RayOptions()
     ray = connect(opts)                 # now, so that a bad address fails before any work starts
     n, cpus, gpus = plan(ray.cluster_resources(), opts)

@@ -250,7 +250,7 @@ def _ray_extract(make, items, by_video, options):
     "`(video, result)` of `items` from workers on a Ray cluster; a fake is sent after its original, with its rows."
     from deepfake_detect.cluster import ray_map
     return _results(ray_map(make, items, key=lambda it: it[0], after=lambda it: by_video.original[it[0]] if it[2] else None,
-                            prepare=lambda it: (it[0], it[1], it[2]() if it[2] else None), name='extract', options=options))
+                            prepare=lambda it: (it[0], it[1], it[2]() if it[2] else None), options=options))
 
 def _results(res):
     "`(video, result)` as they come from `ray_map`: a video whose worker kept dying is unreadable, with the reason."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_inference.ipynb #405d4caf
 from __future__ import annotations
-import json, math, os, time
+import json, math, os, shutil, time
 import functools
 from pathlib import Path
 import numpy as np
@@ -22,7 +22,7 @@ from .train import load_model, calibrate
 # %% auto #0
 __all__ = ['TTA_VIEWS', 'AGGREGATIONS', 'LOG_COLS', 'BUNDLE_DEPS', 'tta_views', 'Classifier', 'agg_mean', 'agg_confident',
            'video_score', 'Budget', 'test_videos', 'load_models', 'save_cached', 'load_cached', 'video_faces',
-           'PredictWorker', 'predict', 'log_path', 'make_bundle']
+           'model_files', 'PredictWorker', 'predict', 'log_path', 'make_bundle']
 
 # %% ../nbs/07_inference.ipynb #12fef4fe
 def _zoom(img, f=1.15):
@@ -192,10 +192,29 @@ def video_faces(det, fr, margin=1.3, max_size=320) -> tuple[dict, list, list]:
                 **(dict(status='ok') if cut else dict(status='no_face', reason=f"no face in {len(fr)} frames")))
     return info, [b for _, b in cut], [t for t, _ in cut]
 
+def model_files(path) -> dict:
+    "The files of the model at `path` (`.pth` and its `.json`, or a `.pkl`) as `{name: bytes}`: how models travel to cluster workers."
+    p = Path(path)
+    return {f.name: f.read_bytes() for f in [p] + ([p.with_suffix('.json')] if p.suffix != '.pkl' else [])}
+
+def _materialise(models, folder) -> list[Path]:
+    "Paths of `models` given as `model_files` dicts, written under `folder` (one subfolder each: two models may share a name)."
+    paths = []
+    for i, files in enumerate(models):
+        d = Path(folder)/str(i); d.mkdir(parents=True)
+        for name, data in files.items(): (d/name).write_bytes(data)
+        paths.append(d/next(n for n in files if not n.endswith('.json')))
+    return paths
+
 class PredictWorker:
     "What predicts a shard of videos: the face detector, the models and a decoding process, built once (a cluster worker holds one)."
     def __init__(self, models, weights=None, tta=2, how='mean', across='max', clip=(0.01, 0.99), device='auto', margin=1.3,
                  max_size=320, workers=1, timeout=60., bs=64, safe=True, keep_crops=False, detector=None, clfs=None):
+        self.tmp = None
+        if clfs is None and models and isinstance(models[0], dict):   # sent by the driver: this node may not see its disk
+            import tempfile
+            self.tmp = Path(tempfile.mkdtemp(prefix='deepfake_models_'))
+            models = _materialise(models, self.tmp)
         self.clfs = clfs or load_models(models, weights, device, safe)
         self.det = detector or Detector(device=device)
         self.score = dict(tta=tta, how=how, across=across, clip=clip, bs=bs)
@@ -219,6 +238,7 @@ class PredictWorker:
         return out
     def close(self):
         if self.pool is not None: self.pool.close(); self.pool = None
+        if self.tmp is not None: shutil.rmtree(self.tmp, ignore_errors=True); self.tmp = None
 
 def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='max', clip=(0.01, 0.99), prior=0.5,
             budget_hours=None, weights=None, device='auto', margin=1.3, max_size=320, workers=1, timeout=60., bs=64,
@@ -233,7 +253,8 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
     tta_views(np.zeros((4, 4, 3), np.uint8), tta)      # checks tta
     vt = test_videos(videos)
     clfs = load_models(models, weights, device, safe)   # checked here, also for the ray engine: a bad model file fails before the cluster starts
-    make = functools.partial(PredictWorker, [str(c.path) for c in clfs], [c.weight for c in clfs], tta=tta, how=how, across=across, clip=clip,
+    sent = [str(c.path) for c in clfs] if engine == 'local' else [model_files(c.path) for c in clfs]   # workers get the files themselves
+    make = functools.partial(PredictWorker, sent, [c.weight for c in clfs], tta=tta, how=how, across=across, clip=clip,
                    device=device, margin=margin, max_size=max_size, workers=workers, timeout=timeout, bs=bs, safe=safe, keep_crops=cache is not None,
                              detector=detector)   # a given detector goes to the ray workers too
     local = make(clfs=clfs) if engine == 'local' else None
@@ -278,7 +299,7 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
 def _ray_predict(make, items, frames, options):
     "`(filename, info, jpegs, tracks)` of `items` from workers on a Ray cluster, `info` scored there; the frames to read are set as a shard is sent."
     from deepfake_detect.cluster import ray_map
-    return _results(ray_map(make, items, key=lambda it: it[0], prepare=lambda it: (it[0], it[1], frames()), name='predict', options=options))
+    return _results(ray_map(make, items, key=lambda it: it[0], prepare=lambda it: (it[0], it[1], frames()), options=options))
 
 def _results(res):
     "`(filename, info, jpegs, tracks)` as they come from `ray_map`: a video whose worker kept dying is unreadable, with the reason."
