@@ -298,13 +298,23 @@ def _read_job(args):
     except VideoError as e: return e
     except Exception as e: return VideoError(f"{path}: {e.__class__.__name__}: {e}")
 
+def _watch_parent(pid, every=1.0):
+    "In a decoding process: exit when the process that started it is gone (killed with SIGKILL, it cannot stop us itself)."
+    import threading
+    def watch():
+        while os.getppid() == pid: time.sleep(every)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
+
 class _Workers:
     "Spawned decoding processes that can be killed when one hangs, and are replaced every `recycle` videos."
     def __init__(self, n, recycle):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         import deepfake_detect.video as dv   # workers import the job from the installed module (also from a notebook)
-        self.job, self.new = dv._read_job, lambda: ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), max_tasks_per_child=recycle)
+        self.job = dv._read_job
+        self.new = lambda: ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), max_tasks_per_child=recycle,
+                                               initializer=dv._watch_parent, initargs=(os.getpid(),))
         self.pool = self.new()
     def submit(self, path, kw): return self.pool.submit(self.job, (path, kw))
     def restart(self):

@@ -164,3 +164,23 @@ def test_fuzz_damaged_videos_end_without_crash_or_hang(cli, quick_model, tmp_pat
     assert r.returncode == 0 and 'Traceback' not in r.stderr, r.stderr
     validate_submission(read_submission(tmp_path/'s.csv'), list_videos(d))
     assert time.time() - t0 < 500
+
+def test_decoding_processes_die_with_their_parent(tmp_path):
+    "A job killed with SIGKILL (a driver, or a Ray worker) leaves no decoding process behind holding its memory."
+    script = tmp_path/'parent.py'
+    script.write_text("import time\nfrom deepfake_detect.video import decoding_pool\n"
+                      "if __name__ == '__main__':\n"
+                      "    pool = decoding_pool(2)\n"
+                      "    [f.result(120) for f in [pool.submit('/nonexistent.mp4', dict(n=1)) for _ in range(4)]]\n"
+                      "    print(' '.join(str(p) for p in pool.pool._processes), flush=True)\n"
+                      "    time.sleep(600)\n")
+    p = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    kids = [int(x) for x in p.stdout.readline().split()]
+    assert len(kids) == 2
+    os.kill(p.pid, signal.SIGKILL); p.wait()
+    def alive(pid):
+        try: return Path(f'/proc/{pid}/status').read_text().split('State:')[1].split()[0] != 'Z'
+        except (OSError, IndexError): return False
+    t0 = time.time()
+    while any(alive(k) for k in kids) and time.time() - t0 < 15: time.sleep(0.2)
+    assert not any(alive(k) for k in kids), "decoding processes outlived their parent"
