@@ -46,6 +46,7 @@ def connect(opts:RayOptions):
     ray = _import_ray()
     if ray.is_initialized(): return ray
     _check_reachable(opts.address)
+    os.environ.setdefault('RAY_USAGE_STATS_ENABLED', '0')   # offline by design: Ray would try to report usage
     try: ray.init(address=opts.address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False, **opts.init)
     except Exception as e:
         raise DeepfakeError(f"could not connect to the Ray cluster at {opts.address or 'a new local instance'}: {str(e).splitlines()[0] if str(e) else e.__class__.__name__}") from None
