@@ -14,6 +14,7 @@ EXE = Path(sys.executable).parent/'deepfake-detect'
 @pytest.fixture(scope='module')
 def cluster():
     "A local Ray instance with 2 CPUs, as a CI machine has."
+    os.environ.setdefault('RAY_USAGE_STATS_ENABLED', '0')
     ray.init(num_cpus=2, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
