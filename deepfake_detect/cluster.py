@@ -79,16 +79,17 @@ def _lost_errors(ray):
     return tuple(getattr(ex, n) for n in ('RayActorError', 'ActorDiedError', 'ActorUnavailableError', 'WorkerCrashedError',
                                           'OutOfMemoryError', 'NodeDiedError') if hasattr(ex, n))
 
-def ray_map(make, items, key=lambda it: it, after=lambda it: None, prepare=lambda it: it, options:RayOptions|None=None):
-    "An iterator of `(item, result)` for each of `items`, run in shards by workers `make()` held by Ray actors; a lost item's result is a `WorkerLost`."
+def ray_map(make, items, key=lambda it: it, after=lambda it: None, prepare=lambda it: it, lost=lambda it, err: err,
+            options:RayOptions|None=None):
+    "An iterator of `(key(item), result)` for each of `items`, run in shards by workers `make()` held by Ray actors; a lost item's result is `lost(item, WorkerLost)`."
     items = list(items)
     if not items: return iter(())       # no cluster, no workers for nothing
     opts = options or RayOptions()
     ray = connect(opts)                 # now, so that a bad address fails before any work starts
     n, cpus, gpus = plan(ray.cluster_resources(), opts)
-    return _stream(ray, n, cpus, gpus, opts, make, items, key, after, prepare)
+    return _stream(ray, n, cpus, gpus, opts, make, items, key, after, prepare, lost)
 
-def _stream(ray, n, cpus, gpus, opts, make, items, key, after, prepare):
+def _stream(ray, n, cpus, gpus, opts, make, items, key, after, prepare, on_lost):
     Actor = ray.remote(DeepfakeWorker).options(num_cpus=cpus, num_gpus=gpus, max_restarts=-1, max_task_retries=opts.retries)
     actors = [Actor.remote(make) for _ in range(n)]
     unfinished = {key(it) for it in items}
@@ -112,13 +113,13 @@ def _stream(ray, n, cpus, gpus, opts, make, items, key, after, prepare):
             try: results = ray.get(done[0])
             except lost as e:
                 if len(shard) > 1: alone.extend(shard); submit(); continue    # find the one that kills its worker
-                results = [WorkerLost(f"its worker died {opts.retries + 1} times while processing it ({e.__class__.__name__}; "
-                                      "a crash in native code, or out of memory: see the Ray logs)")]
+                results = [on_lost(shard[0], WorkerLost(f"its worker died {opts.retries + 1} times while processing it ({e.__class__.__name__}; "
+                                                        "a crash in native code, or out of memory: see the Ray logs)"))]
             except ray.exceptions.RayTaskError as e: raise e.as_instanceof_cause() from None   # a bug in the worker: as it would be locally
             for it, r in zip(shard, results):
                 unfinished.discard(key(it))
                 ready.extendleft(reversed(blocked.pop(key(it), [])))   # its fakes may go now
-                yield it, r
+                yield key(it), r
             submit()
     finally:   # done, stopped or interrupted: let the workers stop their decoders, then end them
         try: ray.wait([a.close.remote() for a in actors], num_returns=len(actors), timeout=10)

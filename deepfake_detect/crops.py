@@ -209,13 +209,13 @@ def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1
             progress=True) -> CropIndex:
     """Extract face crops of `videos` (see `video_table`) into `out_dir`; resumable; returns the `CropIndex`.
     `engine='ray'` shards the videos across the workers of a Ray cluster (`ray`: options of `cluster.RayOptions`)."""
+    if engine not in ('local', 'ray'): raise DataError(f"engine {engine!r}: choose local or ray")
     out = Path(out_dir); (out/'crops').mkdir(parents=True, exist_ok=True)
     _drop_unfinished(out)   # left by a killed run
     table = extraction_order(video_table(videos))
     done = _finished(out)
     todo = table[~table.video.map(_stem).isin(done)].reset_index(drop=True)
     if not len(todo): return build_index(out)
-    if engine not in ('local', 'ray'): raise DataError(f"engine {engine!r}: choose local or ray")
     make = functools.partial(ExtractWorker, n_frames=n_frames, every=every, margin=margin, detect_every=detect_every, device=device,
                    max_size=max_size, quality=quality, workers=workers, timeout=timeout, min_prob=min_prob,
                              detector=detector)   # a given detector goes to the ray workers too
@@ -247,17 +247,10 @@ def extract(videos, out_dir, n_frames=32, every=None, margin=1.3, detect_every=1
     return ci
 
 def _ray_extract(make, items, by_video, options):
-    "`(video, result)` of `items` from workers on a Ray cluster; a fake is sent after its original, with its rows."
+    "`(video, result)` of `items` from workers on a Ray cluster; a fake is sent after its original, with its rows; a video whose worker kept dying is unreadable."
     from deepfake_detect.cluster import ray_map
-    return _results(ray_map(make, items, key=lambda it: it[0], after=lambda it: by_video.original[it[0]] if it[2] else None,
-                            prepare=lambda it: (it[0], it[1], it[2]() if it[2] else None), options=options))
-
-def _results(res):
-    "`(video, result)` as they come from `ray_map`: a video whose worker kept dying is unreadable, with the reason."
-    from deepfake_detect.cluster import WorkerLost
-    try:
-        for it, r in res: yield it[0], _unreadable(f"{it[1]}: {r}") if isinstance(r, WorkerLost) else r
-    finally: res.close()
+    return ray_map(make, items, key=lambda it: it[0], after=lambda it: by_video.original[it[0]] if it[2] else None,
+                   prepare=lambda it: (it[0], it[1], it[2]() if it[2] else None), lost=lambda it, err: _unreadable(f"{it[1]}: {err}"), options=options)
 
 # %% ../nbs/03_crops.ipynb #69cd1bd9
 def show_crops(ci:CropIndex, videos, n=6, track=0, axs=None):

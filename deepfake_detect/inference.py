@@ -222,17 +222,17 @@ class PredictWorker:
         self.read, self.cut, self.keep, self.pool = dict(device=device, workers=workers, timeout=timeout), dict(margin=margin, max_size=max_size), keep_crops, None
     def scorer(self): return _Scorer(self.clfs, **self.score)
     def stream(self, shard):
-        "Yield `(filename, info, jpegs, tracks)` of each `(filename, path, n_frames)` of `shard`."
+        "Yield `(filename, (info, jpegs, tracks))` of each `(filename, path, n_frames)` of `shard`."
         if self.pool is None: self.pool = decoding_pool(self.read['workers'])
         ns = iter([it[2] for it in shard])
         def n():   # asked as each video is queued: a callable (the time budget) is asked then
             v = next(ns); return v() if callable(v) else v
         for (path, fr), (fn, _, _) in zip(read_many([it[1] for it in shard], n=n, pool=self.pool, **self.read), shard):
-            yield fn, *video_faces(self.det, fr, **self.cut)
+            yield fn, video_faces(self.det, fr, **self.cut)
     def __call__(self, shard) -> list:
         "Each video's `(info, jpegs, tracks)`, `info` with its p_raw and label (jpegs and tracks only when `keep_crops`)."
         sc, out = self.scorer(), []
-        for _, info, jpegs, tracks in self.stream(shard):
+        for _, (info, jpegs, tracks) in self.stream(shard):
             sc.add(info, jpegs, tracks)
             out.append((info, jpegs if self.keep else [], tracks if self.keep else []))
         sc.flush()
@@ -278,7 +278,7 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
     else: results = local.stream([(fn, p, frames) for fn, p in items])        # scored here, a batch of crops at a time
     bar = progress_bar(results, total=len(present)) if progress and len(present) else results
     try:
-        for fn, info, jpegs, tracks in bar:
+        for fn, (info, jpegs, tracks) in bar:
             if budget and budget.expired: break    # the rest get the prior unread; closing the reader stops its workers
             if cache is not None: save_cached(cache/(Path(fn).stem + '.npz'), {k: v for k, v in info.items() if k not in ('p_raw', 'label', 'seconds')}, jpegs, tracks)
             rows[fn].update(info)
@@ -298,18 +298,10 @@ def predict(videos, models, out=None, n_frames=32, tta=2, how='mean', across='ma
     return log
 
 def _ray_predict(make, items, frames, options):
-    "`(filename, info, jpegs, tracks)` of `items` from workers on a Ray cluster, `info` scored there; the frames to read are set as a shard is sent."
+    "`(filename, (info, jpegs, tracks))` of `items` from workers on a Ray cluster, `info` scored there; frames to read are set as a shard is sent."
     from deepfake_detect.cluster import ray_map
-    return _results(ray_map(make, items, key=lambda it: it[0], prepare=lambda it: (it[0], it[1], frames()), options=options))
-
-def _results(res):
-    "`(filename, info, jpegs, tracks)` as they come from `ray_map`: a video whose worker kept dying is unreadable, with the reason."
-    from deepfake_detect.cluster import WorkerLost
-    try:
-        for (fn, path), r in res:
-            if isinstance(r, WorkerLost): yield fn, dict(status='unreadable', reason=f"{path}: {r}", seconds=0.0), [], []
-            else: yield fn, *r
-    finally: res.close()
+    return ray_map(make, items, key=lambda it: it[0], prepare=lambda it: (it[0], it[1], frames()), options=options,
+                   lost=lambda it, err: (dict(status='unreadable', reason=f"{it[1]}: {err}", seconds=0.0), [], []))
 
 def log_path(out) -> Path:
     "The per-video log beside submission `out`."
