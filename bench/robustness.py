@@ -20,8 +20,8 @@ if __name__ == '__main__':
     from deepfake_detect.inference import predict
     tmp = Path(tempfile.mkdtemp())
     make_bad_videos(tmp/'videos')
-    st = extract(tmp/'videos', tmp/'crops', n_frames=a.frames, progress=False).status.set_index('video')
-    log = predict(tmp/'videos', [a.model], out=tmp/'sub.csv', n_frames=a.frames, progress=False).set_index('filename')
+    st = extract(tmp/'videos', tmp/'crops', frames=a.frames, progress=False).status.set_index('video')
+    log = predict(tmp/'videos', [a.model], out=tmp/'sub.csv', frames=a.frames, progress=False).set_index('filename')
     rows = []
     for name, (allowed, what) in CASES.items():
         msg = str(st.message.get(name, '') or '').replace(str(tmp/'videos') + '/', '')

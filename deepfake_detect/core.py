@@ -4,18 +4,19 @@
 
 # %% ../nbs/00_core.ipynb #e0f63533
 from __future__ import annotations
-import json, os, re, tempfile, warnings
+import dataclasses, json, os, re, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LABELS', 'VIDEO_EXTS', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y', 'default_mode',
-           'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts', 'read_metadata',
-           'group_of', 'split_by_original', 'first_originals', 'split_by_part', 'check_split', 'list_videos',
-           'find_test_dir', 'read_submission', 'submission_problems', 'validate_submission', 'write_submission',
-           'log_loss', 'versions']
+__all__ = ['LABELS', 'VIDEO_EXTS', 'CLIP', 'ENGINES', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y',
+           'default_mode', 'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts',
+           'read_metadata', 'group_of', 'split_by_original', 'first_originals', 'split_by_part', 'check_split',
+           'list_videos', 'find_test_dir', 'read_submission', 'submission_problems', 'validate_submission',
+           'write_submission', 'default_data_dir', 'safe_name', 'log_path', 'log_loss', 'clipped_log_loss',
+           'take_options', 'no_more_options', 'finite', 'check_engine', 'versions']
 
 # %% ../nbs/00_core.ipynb #fba642d1
 class DeepfakeError(Exception):
@@ -260,12 +261,67 @@ def write_submission(preds, path, expected=None) -> pd.DataFrame:
     with atomic_write(path) as f: sub.to_csv(f, index=False)
     return sub
 
+# %% ../nbs/00_core.ipynb #4d0fbad3
+def default_data_dir(name) -> Path|None:
+    "`data/<name>` of the source checkout, or of the current folder, if it exists."
+    import deepfake_detect
+    for root in (Path.cwd(), Path(deepfake_detect.__file__).resolve().parents[1]):
+        for d in (root/'data'/name, root.parent/'data'/name):
+            if d.is_dir(): return d
+    return None
+
+# %% ../nbs/00_core.ipynb #67c49a8d
+def safe_name(video) -> str:
+    "A file-system name for `video` (a metadata key, file name or path) that no other video gets (see above)."
+    v = str(video)
+    m = re.fullmatch(r'([a-z0-9_-]+)\.mp4', v)
+    if m: return m.group(1)
+    import hashlib
+    return re.sub(r'[^A-Za-z0-9_-]+', '_', v).strip('_')[-60:] + '.' + hashlib.sha1(v.encode()).hexdigest()[:8]
+
+# %% ../nbs/00_core.ipynb #080147a1
+def log_path(out) -> Path:
+    "The per-video log beside submission `out`."
+    out = Path(out); return out.with_name(out.stem + '_videos.csv')
+
 # %% ../nbs/00_core.ipynb #ec08b548
+CLIP = 0.01
+
 def log_loss(y, p, eps=1e-15) -> float:
     "Binary log loss of probabilities `p` for labels `y` (1 = FAKE), with `p` clipped to [eps, 1-eps]."
     y, p = np.asarray(y, float), np.clip(np.asarray(p, float), eps, 1 - eps)
     if y.shape != p.shape: raise ValueError(f"labels and predictions differ in shape: {y.shape} vs {p.shape}")
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+# %% ../nbs/00_core.ipynb #fde6c665
+def clipped_log_loss(y, p, clip=CLIP) -> float:
+    "`log_loss` of `p` clipped to [`clip`, 1 - `clip`]."
+    return log_loss(y, np.clip(np.asarray(p, float), clip, 1 - clip))
+
+# %% ../nbs/00_core.ipynb #5ff4eedd
+def take_options(cls, given, kwargs) -> object:
+    "Options `cls` (a dataclass): `given` (or the defaults) with those of `kwargs` that are its fields taken out of `kwargs` and set."
+    names = {f.name for f in dataclasses.fields(cls)}
+    mine = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+    return dataclasses.replace(given, **mine) if given is not None else cls(**mine)
+
+def no_more_options(kwargs, func):
+    "Raise `TypeError` if keyword arguments are left that `func` does not know."
+    if kwargs: raise TypeError(f"{func}() got unexpected options: {', '.join(sorted(kwargs))}")
+
+# %% ../nbs/00_core.ipynb #ce1b7548
+def finite(x) -> bool:
+    "True if `x` (a number, or a list or tuple of them) is finite."
+    try: return all(np.isfinite(float(v)) for v in (x if isinstance(x, (list, tuple)) else [x]))
+    except (TypeError, ValueError): return False
+
+# %% ../nbs/00_core.ipynb #c83acd5d
+ENGINES = ('local', 'ray')
+
+def check_engine(engine) -> str:
+    "`engine` if it is one of `ENGINES`, else a `DeepfakeError`."
+    if engine not in ENGINES: raise DeepfakeError(f"engine {engine!r}: choose {' or '.join(ENGINES)}")
+    return engine
 
 # %% ../nbs/00_core.ipynb #9d8ec17f
 def versions() -> dict:

@@ -14,7 +14,7 @@ from .core import DeepfakeError, default_mode, is_url, local_copy
 
 # %% auto #0
 __all__ = ['DECODERS', 'VideoError', 'VideoInfo', 'probe', 'probe_all', 'iter_frames', 'H264Writer', 'write_video', 'sample_idxs',
-           'Frames', 'decord_context', 'read_frames', 'decoding_pool', 'read_many']
+           'Frames', 'decord_context', 'read_frames']
 
 # %% ../nbs/01_video.ipynb #5f2f78ea
 class VideoError(DeepfakeError):
@@ -290,73 +290,3 @@ def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', de
         except VideoError as e: errors.append(f"{name}: {e}")
         except Exception as e: errors.append(f"{name}: {e.__class__.__name__}: {str(e)[:200]}")
     raise VideoError(f"{path}: no decoder could read it ({'; '.join(errors)})")
-
-# %% ../nbs/01_video.ipynb #eb9682fa
-def _read_job(args):
-    path, kw = args
-    try: return read_frames(path, **kw)
-    except VideoError as e: return e
-    except Exception as e: return VideoError(f"{path}: {e.__class__.__name__}: {e}")
-
-def _watch_parent(pid, every=1.0):
-    "In a decoding process: exit when the process that started it is gone (killed with SIGKILL, it cannot stop us itself)."
-    import threading
-    def watch():
-        while os.getppid() == pid: time.sleep(every)
-        os._exit(0)
-    threading.Thread(target=watch, daemon=True).start()
-
-class _Workers:
-    "Spawned decoding processes that can be killed when one hangs, and are replaced every `recycle` videos."
-    def __init__(self, n, recycle):
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        import deepfake_detect.video as dv   # workers import the job from the installed module (also from a notebook)
-        self.job = dv._read_job
-        self.new = lambda: ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), max_tasks_per_child=recycle,
-                                               initializer=dv._watch_parent, initargs=(os.getpid(),))
-        self.pool = self.new()
-    def submit(self, path, kw): return self.pool.submit(self.job, (path, kw))
-    def restart(self):
-        for p in list((getattr(self.pool, '_processes', None) or {}).values()): p.kill()
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = self.new()
-    def close(self): self.restart(); self.pool.shutdown(wait=False, cancel_futures=True)
-
-def decoding_pool(workers=1, recycle=50) -> _Workers:
-    "Decoding processes for `read_many(pool=...)` to keep between calls (a cluster worker reads one shard of videos after another)."
-    return _Workers(max(1, workers), recycle)
-
-def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'),
-              workers=1, ahead=2, timeout=60., recycle=50, max_crashes=3, pool=None):
-    "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes (or `pool`), each read bounded by `timeout`."
-    from collections import deque
-    from concurrent.futures import TimeoutError as Timeout
-    from concurrent.futures.process import BrokenProcessPool
-    base = dict(every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders))
-    kw = lambda: dict(base, n=n() if callable(n) else n)   # `n` may be a function: asked as each video is queued
-    w, todo, running, crashes = pool or decoding_pool(workers, recycle), deque((p, None, False) for p in paths), deque(), 0
-    try:
-        while todo or running:
-            while todo and len(running) < max(1, workers) + ahead:
-                p, k, retry = todo.popleft(); k = k or kw(); running.append((p, k, retry, w.submit(p, k)))
-            p, k, retry, fut = running.popleft()
-            try: out = fut.result(timeout); crashes = 0
-            except (Timeout, BrokenProcessPool) as e:
-                hung = isinstance(e, Timeout)
-                crashes = 0 if hung else crashes + 1
-                if crashes > max_crashes: raise RuntimeError(f"decoding processes keep dying ({crashes} in a row, last on {p}). They are spawned: run from a "
-                                                      "script file, the deepfake-detect command or a notebook, not from `python -` (stdin).") from None
-                w.restart()
-                todo.extendleft((q, kq, rq) for q, kq, rq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
-                if not retry:
-                    safe = dict(k, decoders=('pyav',))
-                    running.appendleft((p, safe, True, w.submit(p, safe)))
-                    continue
-                out = VideoError(f"{p}: decoding " + (f"took longer than {timeout:g} s" if hung else "crashed its process") + ", even with PyAV alone")
-            if retry and hasattr(out, 'decoder'): out.decoder += ' (after decord failed to finish)'
-            yield p, out
-    finally:
-        if pool is None: w.close()
-        else:   # a kept pool: stop what this call left queued (a closed generator), keep the processes
-            for *_, fut in running: fut.cancel()

@@ -53,7 +53,7 @@ def test_ray_extract_equals_local_with_a_worker_killed(cluster, sample_crops, tm
         while time.time() - t0 < 300 and not set(_workers()) - set(before): time.sleep(0.05)
         seen['restarted'] = sorted(set(_workers()) - set(before))
     killer = threading.Thread(target=kill_one); killer.start()
-    ci = extract(TRAIN, out, n_frames=8, progress=False, engine='ray', ray=RayOptions(shard=4))   # the sample_crops settings
+    ci = extract(TRAIN, out, frames=8, progress=False, engine='ray', ray=RayOptions(shard=4))   # the sample_crops settings
     killer.join()
     assert 'killed' in seen and seen['done_at_kill'] < n_videos, f"no worker was killed mid-run: {seen}"
     assert seen['restarted'], "Ray did not restart the killed worker"
@@ -93,11 +93,11 @@ ray.cloudpickle.register_pickle_by_value(__import__(__name__))   # the workers c
 def test_bad_videos_on_workers_are_recorded_as_locally(cluster, bad_videos, bad_local, quick_model, tmp_path):
     "Acceptance: every kind of bad video gets the same status, message and prediction on a worker as locally."
     crops, sub = bad_local[:2]
-    b = extract(bad_videos, tmp_path/'ray', n_frames=8, progress=False, engine='ray', ray=RayOptions(shard=3))
+    b = extract(bad_videos, tmp_path/'ray', frames=8, progress=False, engine='ray', ray=RayOptions(shard=3))
     _same_index(CropIndex.load(crops), b)
     assert (b.status.status != 'ok').sum() >= 8                                      # the bad ones really are there
     pa = pd.read_csv(sub.with_name('sub_videos.csv'), dtype={'filename': str}, keep_default_na=False)
-    predict(bad_videos, quick_model, tmp_path/'sub.csv', n_frames=8, prior=0.45, progress=False, engine='ray', ray=RayOptions(shard=3))
+    predict(bad_videos, quick_model, tmp_path/'sub.csv', frames=8, prior=0.45, progress=False, engine='ray', ray=RayOptions(shard=3))
     pb = pd.read_csv(tmp_path/'sub_videos.csv', dtype={'filename': str}, keep_default_na=False)
     cols = ['filename', 'status', 'reason', 'frames', 'faces']
     pd.testing.assert_frame_equal(pa[cols], pb[cols])
@@ -107,7 +107,7 @@ def test_a_video_that_kills_its_worker_is_recorded(cluster, bad_videos, tmp_path
     "A video that kills its worker every time (odd_size.mp4: the only 346x202 one) is recorded as unreadable; the rest are done."
     d = tmp_path/'videos'; d.mkdir()
     for n in ('odd_size.mp4', 'good.mp4', 'portrait.mp4', 'faceless.mp4'): shutil.copy(bad_videos/n, d/n)
-    st = extract(d, tmp_path/'crops', n_frames=4, progress=False, engine='ray', detector=KillOn((346, 202)),
+    st = extract(d, tmp_path/'crops', frames=4, progress=False, engine='ray', detector=KillOn((346, 202)),
                  ray=RayOptions(shard=4, retries=1)).status.set_index('video')
     msg = st.message['odd_size.mp4']
     assert st.status['odd_size.mp4'] == 'unreadable' and str(d/'odd_size.mp4') in msg and 'its worker died 2 times' in msg, msg
@@ -121,14 +121,14 @@ def test_videos_by_url(cluster, quick_model, tmp_path):
     keep = {k for k, v in md.items() if k in origs or v.get('original') in origs}
     for k in keep: shutil.copy(TRAIN/k, part/k)
     (part/'metadata.json').write_text(json.dumps({k: v for k, v in md.items() if k in keep}))
-    a = extract(part, tmp_path/'by_path', n_frames=4, progress=False)
-    b = extract(part.as_uri(), tmp_path/'by_url', n_frames=4, progress=False)          # by URL, locally; the workers read URLs below
+    a = extract(part, tmp_path/'by_path', frames=4, progress=False)
+    b = extract(part.as_uri(), tmp_path/'by_url', frames=4, progress=False)          # by URL, locally; the workers read URLs below
     _same_index(a, b)
     assert b.status.reused.sum() == (b.status.label == 'FAKE').sum() > 0
     test = tmp_path/'test'; test.mkdir()
     for v in sorted(TEST.glob('*.mp4'))[:4]: shutil.copy(v, test/v.name)
     (test/'gone.mp4').symlink_to(tmp_path/'nothing.mp4')
-    pa = predict(test, quick_model, n_frames=4, progress=False)
-    pb = predict(test.as_uri(), quick_model, n_frames=4, progress=False, engine='ray', ray=RayOptions(shard=2))
+    pa = predict(test, quick_model, frames=4, progress=False)
+    pb = predict(test.as_uri(), quick_model, frames=4, progress=False, engine='ray', ray=RayOptions(shard=2))
     assert pb.path.str.startswith('file://').all() and pa.filename.tolist() == pb.filename.tolist()
     assert pa.status.tolist() == pb.status.tolist() == ['ok'] * 4 + ['missing'] and np.abs(pa.label - pb.label).max() < 1e-6

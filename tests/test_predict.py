@@ -15,9 +15,10 @@ def test_predict_then_evaluate_the_sample(cli, quick_model, sample_submission, t
     validate_submission(read_submission(sub), expected)            # every test video exactly once, labels in [0, 1]
     assert f'{len(expected)} videos: ok {len(expected)}' in r.stdout, r.stdout
     log = pd.read_csv(sub.with_name('submission_videos.csv'))
-    assert (log.status == 'ok').all() and log.label.between(0.01, 0.99).all() and log.faces.min() > 0
     run = json.loads(sub.with_name('submission_run.json').read_text())
-    assert run['tta'] == 2 and run['models'] == [str(quick_model)] and 'torch' in run['versions']
+    assert run['score']['tta'] == 2 and run['crop']['frames'] == 8 and run['models'] == [str(quick_model)] and 'torch' in run['versions']
+    assert run['clip'] == json.loads(quick_model.with_suffix('.json').read_text())['clip']          # the bound the model chose
+    assert (log.status == 'ok').all() and log.label.between(run['clip'], 1 - run['clip']).all() and log.faces.min() > 0
     r = cli('evaluate', sub, SAMPLE/'test_labels.csv', '--out-dir', tmp_path/'eval', check=True)
     assert 'log loss' in r.stdout and 'AUC' in r.stdout and 'calibration: log loss' in r.stdout, r.stdout
     m = json.loads((tmp_path/'eval'/'metrics.json').read_text())

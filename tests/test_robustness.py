@@ -85,7 +85,7 @@ def test_kill_during_training_leaves_no_half_written_model(cli, sample_crops, of
     sd = torch.load(out.with_suffix('.best.pth'), weights_only=True)                          # the checkpoint is whole
     assert len(sd) > 100
     r = cli('train', sample_crops, '--out', out, '--sizes', '64:1', '--bs', 16, '--per-video', 2, '--freeze-epochs', 0, check=True)
-    assert 'kept epoch' in r.stdout and json.loads(out.with_suffix('.json').read_text())['sizes'] == '64:1'
+    assert 'kept epoch' in r.stdout and json.loads(out.with_suffix('.json').read_text())['train']['sizes'] == '64:1'
 
 def test_kill_during_prediction_then_rerun_completes(cli, quick_model, offline_env, tmp_path):
     cache, sub = tmp_path/'cache', tmp_path/'submission.csv'
@@ -110,12 +110,12 @@ def test_disk_full_during_extraction_keeps_finished_videos(tmp_path, monkeypatch
         return real_save(path, data)
     monkeypatch.setattr(crops, '_save', full)
     with pytest.raises(DeepfakeError, match='No space left on device.*finished before it are kept'):
-        crops.extract(videos, tmp_path/'out', n_frames=8, progress=False)
+        crops.extract(videos, tmp_path/'out', frames=8, progress=False)
     st = pd.read_csv(tmp_path/'out'/'status.csv')
     assert 1 <= len(st) < len(videos) and (st.status == 'ok').all()                   # finished videos kept, indexed
     assert not list((tmp_path/'out'/'crops').glob('.*'))                             # the half-written one is gone
     monkeypatch.setattr(crops, '_save', real_save)
-    ci = crops.extract(videos, tmp_path/'out', n_frames=8, progress=False)             # space freed: it resumes
+    ci = crops.extract(videos, tmp_path/'out', frames=8, progress=False)             # space freed: it resumes
     assert len(ci.status) == len(videos) and (ci.status.status == 'ok').all()
 
 def test_an_unwritable_output_is_one_line(cli, tmp_path):
@@ -168,7 +168,7 @@ def test_fuzz_damaged_videos_end_without_crash_or_hang(cli, quick_model, tmp_pat
 def test_decoding_processes_die_with_their_parent(tmp_path):
     "A job killed with SIGKILL (a driver, or a Ray worker) leaves no decoding process behind holding its memory."
     script = tmp_path/'parent.py'
-    script.write_text("import time\nfrom deepfake_detect.video import decoding_pool\n"
+    script.write_text("import time\nfrom deepfake_detect.decoding import decoding_pool\n"
                       "if __name__ == '__main__':\n"
                       "    pool = decoding_pool(2)\n"
                       "    [f.result(120) for f in [pool.submit('/nonexistent.mp4', dict(n=1)) for _ in range(4)]]\n"
