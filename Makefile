@@ -4,11 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test nbtest pytest export clean readme check
+.PHONY: install demo test nbtest pytest export clean readme check notebooks docs
 
 $(STAMP): setup.py settings.ini
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e ".[dev,ray]"
+	$(BIN)/python -m pip install -q -e ".[dev,ray,docs]"
 	touch $@
 
 install: $(STAMP)
@@ -28,6 +28,15 @@ pytest: install
 
 export: install
 	$(BIN)/nbdev_export
+
+# run every notebook on the bundled sample and store its outputs (tables, figures): the notebooks read as the blog post
+notebooks: install
+	HF_HUB_OFFLINE=1 $(BIN)/python .ci/notebooks.py
+	$(BIN)/nbdev_clean
+
+# the docs site, offline, from the notebooks and their stored outputs (no Quarto): _docs/index.html
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build -q
 
 clean: install
 	$(BIN)/nbdev_clean

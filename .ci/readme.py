@@ -8,7 +8,7 @@ def render(nb_path):
     out = []
     for c in json.loads(Path(nb_path).read_text())['cells']:
         src = ''.join(c['source']).strip('\n')
-        if c['cell_type'] == 'markdown': out.append(src)
+        if c['cell_type'] == 'markdown': out.append(src.replace('](images/', '](nbs/images/'))   # the notebook's links are relative to nbs/
         elif c['cell_type'] == 'code':
             lines = src.split('\n')
             if any(l.strip() in ('#| hide', '#|hide') for l in lines): continue

@@ -97,7 +97,7 @@ def deform_mask(mask, rng, size, wobble=(0, 0.06), edge=(-0.08, 0.08), feather=(
     return np.clip(mask, 0, 1)
 
 # %% ../nbs/04_blend.ipynb #cb4a5290
-def _colour(img, rng, shift=18, hue=8, sat=0.15, bright=0.1, contrast=0.1) -> np.ndarray:
+def _colour(img, rng, shift=15, hue=3, sat=0.1, bright=0.1, contrast=0.1) -> np.ndarray:
     f = img.astype(np.float32) + rng.uniform(-shift, shift, 3)
     hsv = cv2.cvtColor(np.clip(f, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV).astype(np.float32)
     hsv[..., 0] = (hsv[..., 0] + rng.uniform(-hue, hue)) % 180; hsv[..., 1] *= 1 + rng.uniform(-sat, sat)

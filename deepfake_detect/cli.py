@@ -118,11 +118,12 @@ def synth(out:str=None, # folder to write the data set to (required)
 def extract(data_dir, # videos: a DFDC training folder (labels from metadata.json), a root of parts, or a folder of .mp4
             out_dir, # folder for crops/, index.csv and status.csv
             no_reuse:bool=False, # detect faces in fakes too, instead of reusing their original's boxes
+            retry_failed:bool=False, # read again the videos a run could not read (those that failed for a passing reason are retried anyway)
             **opts):
     "Find, track and crop the faces of every video into OUT_DIR (resumable: a rerun skips finished videos)."
     from deepfake_detect.crops import extract as _extract, extract_summary
     crop, engine = opts['crop'], opts['engine']
-    ci = _extract(data_dir, out_dir, crop, reuse_originals=not no_reuse, engine=engine.engine, ray=engine.ray_options(crop.workers))
+    ci = _extract(data_dir, out_dir, crop, reuse_originals=not no_reuse, retry_failed=retry_failed, engine=engine.engine, ray=engine.ray_options(crop.workers))
     print('\n' + extract_summary(ci))
     return ci
 

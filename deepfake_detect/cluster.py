@@ -88,6 +88,7 @@ def plan(resources:dict, opts:RayOptions) -> tuple[int, float, float]:
 class DeepfakeWorker:
     "A Ray actor holding the worker `cls(*args)`: a detector and models loaded once, used for shard after shard."
     def __init__(self, cls, args=()): self.worker = cls(*args)
+    def ready(self) -> bool: return True
     def run(self, shard): return self.worker(shard)
     def close(self):
         if hasattr(self.worker, 'close'): self.worker.close()
@@ -109,18 +110,39 @@ def ray_map(cls, items, args=(), key=lambda it: it, after=lambda it: None, prepa
     opts = options or RayOptions()
     ray = connect(opts)                 # now, so that a bad address fails before any work starts
     n, cpus, gpus = plan(ray.cluster_resources(), opts)
-    return _stream(ray, n, cpus, gpus, opts, (cls, args), items, key, after, prepare, lost)
-
-def _stream(ray, n, cpus, gpus, opts, worker, items, key, after, prepare, on_lost):
     Actor = ray.remote(DeepfakeWorker).options(num_cpus=cpus, num_gpus=gpus, max_restarts=-1, max_task_retries=opts.retries)
+    actors = _start(ray, Actor, (cls, args), n, _lost_errors(ray))   # now too: a worker that cannot start stops the run before it begins
+    return _stream(ray, actors, opts, items, key, after, prepare, lost)
+
+def _cause(e) -> str:
+    "The last `SomethingError: message` line of a Ray error's text: the exception that killed a worker."
+    import re
+    found = re.findall(r'^\s*(?:[\w.]+\.)?(\w*(?:Error|Exception): .+)$', str(e), re.M)   # module path dropped
+    return found[-1].strip() if found else str(e).splitlines()[0]
+
+def _start(ray, Actor, worker, n, lost):
+    "`n` actors holding `worker`, each checked to have started: a worker that cannot be built stops the run with its cause."
     actors = [Actor.remote(*worker) for _ in range(n)]
-    unfinished = {key(it) for it in items}
-    ready, alone, blocked = deque(), deque(), {}
+    try: ray.get([a.ready.remote() for a in actors])
+    except lost as e:
+        for a in actors: ray.kill(a)
+        raise DeepfakeError(f"the Ray workers could not start: {_cause(e)}") from None
+    return actors
+
+def _queues(items, key, after) -> tuple[deque, dict]:
+    "Items ready to go, and those blocked until the item they come `after` is done; an item waits only for one that does not wait itself (no cycles)."
+    keys = {key(it) for it in items}
+    waits = {key(it): after(it) for it in items if after(it) is not None and after(it) in keys and after(it) != key(it)}
+    ready, blocked = deque(), {}
     for it in items:
-        a = after(it)
-        if a is not None and a in unfinished and a != key(it): blocked.setdefault(a, []).append(it)
+        a = waits.get(key(it))
+        if a is not None and a not in waits: blocked.setdefault(a, []).append(it)
         else: ready.append(it)
-    flying, load, lost = {}, [0] * n, _lost_errors(ray)
+    return ready, blocked
+
+def _stream(ray, actors, opts, items, key, after, prepare, on_lost):
+    ready, blocked = _queues(items, key, after)
+    alone, flying, load, lost = deque(), {}, [0] * len(actors), _lost_errors(ray)
     def submit():
         while (alone or ready) and min(load) < 2:
             k = load.index(min(load))
@@ -139,7 +161,6 @@ def _stream(ray, n, cpus, gpus, opts, worker, items, key, after, prepare, on_los
                                                         "a crash in native code, or out of memory: see the Ray logs)"))]
             except ray.exceptions.RayTaskError as e: raise e.as_instanceof_cause() from None   # a bug in the worker: as it would be locally
             for it, r in zip(shard, results):
-                unfinished.discard(key(it))
                 ready.extendleft(reversed(blocked.pop(key(it), [])))   # its fakes may go now
                 yield key(it), r
             submit()

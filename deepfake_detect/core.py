@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LABELS', 'VIDEO_EXTS', 'CLIP', 'ENGINES', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y',
-           'default_mode', 'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts',
-           'read_metadata', 'group_of', 'split_by_original', 'first_originals', 'split_by_part', 'check_split',
-           'list_videos', 'find_test_dir', 'read_submission', 'submission_problems', 'validate_submission',
-           'write_submission', 'default_data_dir', 'safe_name', 'log_path', 'log_loss', 'clipped_log_loss',
-           'take_options', 'no_more_options', 'finite', 'check_engine', 'versions']
+__all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'CLIP', 'ENGINES', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning',
+           'label2y', 'default_mode', 'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part', 'part_number',
+           'find_parts', 'read_metadata', 'group_of', 'split_by_original', 'first_originals', 'split_by_part',
+           'check_split', 'list_videos', 'find_test_dir', 'read_submission', 'submission_problems',
+           'validate_submission', 'write_submission', 'default_data_dir', 'safe_name', 'log_path', 'log_loss',
+           'clipped_log_loss', 'take_options', 'no_more_options', 'finite', 'check_engine', 'versions']
 
 # %% ../nbs/00_core.ipynb #fba642d1
 class DeepfakeError(Exception):
@@ -73,12 +73,14 @@ def as_path(p):
     from upath import UPath
     return UPath(str(p))
 
+FETCH_DIR = 'DEEPFAKE_FETCH_DIR'   # where URL copies go; a decoding pool points it at a folder it removes, so a killed reader leaves nothing
+
 @contextmanager
 def local_copy(p):
     "A local file with the content of `p`: `p` itself if local, else a temporary copy of the URL, removed afterwards."
     if not is_url(p): yield Path(p); return
     import fsspec, shutil
-    fd, tmp = tempfile.mkstemp(suffix=Path(str(p)).suffix, prefix='deepfake_')
+    fd, tmp = tempfile.mkstemp(suffix=Path(str(p)).suffix, prefix='deepfake_', dir=os.environ.get(FETCH_DIR) or None)
     try:
         with os.fdopen(fd, 'wb') as dst, fsspec.open(str(p), 'rb') as src: shutil.copyfileobj(src, dst, 1 << 20)
         yield Path(tmp)

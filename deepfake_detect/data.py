@@ -13,11 +13,13 @@ from torch.utils.data import Dataset, DataLoader, Sampler
 from fastai.data.core import DataLoaders
 import matplotlib.pyplot as plt
 from .core import DataError, group_of, split_by_original, split_by_part, check_split
-from .crops import CropIndex
+from .crops import CropIndex, BOX_COLS, LANDMARK_COLS
+from .blend import self_blend, source_transform
 
 # %% auto #0
-__all__ = ['ZOOM', 'AUGS', 'crop_table', 'flip', 'brightness_contrast', 'zoom', 'crappify', 'jpeg', 'augment', 'randmerge',
-           'CropDataset', 'pair_table', 'PairSampler', 'RandomSampler', 'thin_frames', 'crop_dls', 'show_batch']
+__all__ = ['ZOOM', 'AUGS', 'crop_table', 'flip', 'brightness_contrast', 'zoom', 'crappify', 'jpeg', 'blur', 'noise', 'interlace',
+           'augment', 'randmerge', 'CropDataset', 'pair_table', 'PairSampler', 'RandomSampler', 'thin_frames',
+           'check_landmarks', 'crop_dls', 'show_batch']
 
 # %% ../nbs/06_data.ipynb #430632a5
 def crop_table(ci:CropIndex, split='original', valid_pct=0.2, seed=42, valid_parts=range(40, 45)) -> pd.DataFrame:
@@ -62,11 +64,22 @@ def crappify(img, rng, size=64):
     small = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
-def jpeg(img, rng, lo=30, hi=90):
+def jpeg(img, rng, lo=20, hi=90):
     ok, buf = cv2.imencode('.jpg', img[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(lo, hi + 1))])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
 
-AUGS = dict(flip=(flip, 0.5), brightness_contrast=(brightness_contrast, 0.5), zoom=(zoom, 0.3), crappify=(crappify, 0.15), jpeg=(jpeg, 0.3))
+def blur(img, rng, lo=0.4, hi=1.2): return cv2.GaussianBlur(img, (0, 0), rng.uniform(lo, hi))
+
+def noise(img, rng, lo=2, hi=8):
+    return np.clip(img + rng.standard_normal(img.shape, dtype=np.float32) * rng.uniform(lo, hi), 0, 255).astype(np.uint8)
+
+def interlace(img, rng, lo=1, hi=3):
+    "Shift every other row sideways, as a moving interlaced picture combs."
+    out = img.copy(); out[1::2] = np.roll(img[1::2], int(rng.integers(lo, hi + 1)) * (1 if rng.random() < 0.5 else -1), axis=1)
+    return out
+
+AUGS = dict(flip=(flip, 0.5), brightness_contrast=(brightness_contrast, 0.5), zoom=(zoom, 0.3), crappify=(crappify, 0.15), blur=(blur, 0.1),
+            interlace=(interlace, 0.05), noise=(noise, 0.15), jpeg=(jpeg, 0.35))
 
 def augment(img, rng, augs=AUGS):
     "Apply each augmentation of `augs` ({name: (fn, p)}) with its probability, all randomness from `rng`."
@@ -83,13 +96,23 @@ def randmerge(a, b):
     return out
 
 # %% ../nbs/06_data.ipynb #c0a31d78
+def _in_crop(df, size) -> tuple[np.ndarray, np.ndarray]:
+    "The detector boxes (N, 4) and landmarks (N, 5, 2) of `df`'s crops in the pixels of a crop resized to `size` (NaN where unknown)."
+    x0, y0 = df.x0.to_numpy(float), df.y0.to_numpy(float)
+    sx, sy = size / np.maximum(df.x1.to_numpy(float) - x0, 1), size / np.maximum(df.y1.to_numpy(float) - y0, 1)
+    cols = lambda cs: df.reindex(columns=cs).to_numpy(float)
+    box = (cols(BOX_COLS) - np.c_[x0, y0, x0, y0]) * np.c_[sx, sy, sx, sy]
+    lm = (cols(LANDMARK_COLS).reshape(-1, 5, 2) - np.stack([x0, y0], 1)[:, None]) * np.stack([sx, sy], 1)[:, None]
+    return box, lm
+
 class CropDataset(Dataset):
-    "Crops of `df` (columns path, y) as normalised CHW float tensors of `size`; augmented when `train`."
-    def __init__(self, df, size, mean, std, train=False, augs=AUGS, p_merge=0.0, seed=0):
+    "Crops of `df` (columns path, y; boxes and landmarks for self-blends) as normalised CHW float tensors of `size`; augmented when `train`."
+    def __init__(self, df, size, mean, std, train=False, augs=AUGS, p_merge=0.0, p_source=0.0, seed=0):
         self.paths, self.y = df.path.tolist(), df.y.to_numpy()
-        self.size, self.train, self.augs, self.p_merge = size, train, augs, p_merge
+        self.size, self.train, self.augs, self.p_merge, self.p_source = size, train, augs, p_merge, p_source
         self.mean, self.std = np.array(mean, np.float32) * 255, np.array(std, np.float32) * 255
         self.by_label = {l: np.flatnonzero(self.y == l) for l in (0, 1)}
+        self.box, self.lm = _in_crop(df, size)
         self.rng = np.random.default_rng(seed)
 
     def __len__(self): return len(self.paths)
@@ -99,21 +122,25 @@ class CropDataset(Dataset):
         if img is None: raise DataError(f"{self.paths[i]}: not a readable image (crops deleted? run extract again)")
         return cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), (self.size, self.size), interpolation=cv2.INTER_AREA)
 
+    def label(self, key) -> int: return 1 if isinstance(key, tuple) and len(key) > 2 else int(self.y[key[0] if isinstance(key, tuple) else key])
+
     def image(self, key):
-        "The uint8 image for `key` (row or (row, seed)), augmented when training."
-        i, seed = key if isinstance(key, tuple) else (key, None)
+        "The uint8 image for `key` (row, (row, seed) or (row, seed, 'sbi')), augmented when training."
+        i, seed = (key[0], key[1]) if isinstance(key, tuple) else (key, None)
         img = self.load(i)
+        if isinstance(key, tuple) and len(key) > 2: img = self_blend(img, self.lm[i], self.box[i], np.random.default_rng([seed, 1]))[0]
         if not self.train: return img
         rng = np.random.default_rng(seed) if seed is not None else self.rng
-        if self.p_merge and rng.random() < self.p_merge:
+        if self.label(key) == 0 and self.p_source and np.random.default_rng([seed or 0, 2]).random() < self.p_source:
+            img = source_transform(img, np.random.default_rng([seed or 0, 3]))
+        if self.p_merge and rng.random() < self.p_merge and not len(key if isinstance(key, tuple) else ()) > 2:
             same = self.by_label[self.y[i]]
             img = randmerge(img, self.load(int(same[rng.integers(len(same))])))
         return augment(img, rng, self.augs)
 
     def __getitem__(self, key):
-        i = key[0] if isinstance(key, tuple) else key
         x = (self.image(key).astype(np.float32) - self.mean) / self.std
-        return torch.from_numpy(x.transpose(2, 0, 1).copy()), torch.tensor(int(self.y[i]))
+        return torch.from_numpy(x.transpose(2, 0, 1).copy()), torch.tensor(self.label(key))
 
 # %% ../nbs/06_data.ipynb #80d8c71d
 def pair_table(df) -> pd.DataFrame:
@@ -123,27 +150,34 @@ def pair_table(df) -> pd.DataFrame:
     return fake.merge(real, left_on=['group', 'frame', 'track'], right_on=['video', 'frame', 'track'])[['real', 'fake', 'group', 'frame']]
 
 class PairSampler(Sampler):
-    "Batches of `bs` keys: real/fake pairs at the same frame sharing an augmentation seed; `per_video` pairs per original and epoch."
-    def __init__(self, df, bs=32, per_video=4, epoch_pairs=None, seed=0):
+    "Batches of `bs` keys: real/fake pairs at the same frame sharing an augmentation seed; `per_video` pairs per original and epoch; `sbi` of the fakes self-blended."
+    def __init__(self, df, bs=32, per_video=4, epoch_pairs=None, seed=0, sbi=0.0):
         if bs % 2: raise ValueError(f"batch size {bs}: pairs need an even batch size")
         df = df.reset_index(drop=True)
-        self.pairs, self.bs = pair_table(df), bs
-        if not len(self.pairs): raise DataError("no real/fake pairs: no fake shares a frame with a crop of its original (extract with box reuse)")
+        self.pairs, self.bs, self.sbi = pair_table(df), bs, sbi
+        if not len(self.pairs) and sbi < 1: raise DataError("no real/fake pairs: no fake shares a frame with a crop of its original (extract with box reuse)")
         self.by_real = self.pairs.groupby('real').fake.apply(np.array)
         self.by_video = pd.Series(self.by_real.index, index=df.video.iloc[self.by_real.index].to_numpy()).groupby(level=0).apply(np.array)
-        self.n = epoch_pairs or per_video * len(self.by_video)
+        reals = df.index[(df.y == 0) & df.reindex(columns=LANDMARK_COLS).notna().all(axis=1)]   # a real with landmarks can be self-blended
+        self.all_reals = pd.Series(reals, index=df.video.iloc[reals].to_numpy()).groupby(level=0).apply(np.array)
+        self.n = epoch_pairs or per_video * len(self.all_reals if sbi else self.by_video)
         self.rng = np.random.default_rng(seed)
 
     def __len__(self): return -(-self.n * 2 // self.bs)
 
+    def _visits(self, groups, n) -> list:
+        "`n` groups of row numbers, each group visited equally often (to within one), in random order."
+        vs = groups.to_numpy()
+        return [vs[v] for v in np.concatenate([self.rng.permutation(len(vs)) for _ in range(-(-n // len(vs)))])[:n]] if n else []
+
     def __iter__(self):
-        vids = self.by_video.to_numpy()
-        order = np.concatenate([self.rng.permutation(len(vids)) for _ in range(-(-self.n // len(vids)))])[:self.n]
+        n_sbi = int((self.rng.random(self.n) < self.sbi).sum()) if len(self.by_video) else self.n
+        picks = [(True, rows) for rows in self._visits(self.all_reals, n_sbi)] + [(False, rows) for rows in self._visits(self.by_video, self.n - n_sbi)]
         keys = []
-        for v in order:
-            r = vids[v][self.rng.integers(len(vids[v]))]
-            fakes, s = self.by_real[r], int(self.rng.integers(2**31))
-            keys += [(int(r), s), (int(fakes[self.rng.integers(len(fakes))]), s)]
+        for k in self.rng.permutation(len(picks)):
+            is_sbi, rows = picks[k]
+            r, s = int(rows[self.rng.integers(len(rows))]), int(self.rng.integers(2**31))
+            keys += [(r, s), (r, s, 'sbi') if is_sbi else (int(self.by_real[r][self.rng.integers(len(self.by_real[r]))]), s)]
         for k in range(0, len(keys), self.bs): yield keys[k:k + self.bs]
 
 class RandomSampler(Sampler):
@@ -160,15 +194,24 @@ def thin_frames(df, n=8) -> pd.DataFrame:
     keep = df.groupby('video').frame.transform(lambda f: f.isin(np.unique(f)[np.unique(np.linspace(0, f.nunique() - 1, n).round().astype(int))]))
     return df[keep].reset_index(drop=True)
 
+def check_landmarks(tbl, root='the crops'):
+    "Raise a one-line `DataError` if the real crops of `tbl` have no landmarks (a crop folder made before they were kept)."
+    real = tbl[tbl.y == 0]
+    if real.reindex(columns=LANDMARK_COLS).isna().any(axis=1).all():
+        raise DataError(f"{root}: its crops have no face landmarks (extracted by an older version), and self-blended training needs them: "
+                        "run `deepfake-detect extract` again into a new folder, or train with --sbi 0")
+
 def crop_dls(tbl, size, mean, std, bs=32, pairs=True, per_video=4, valid_frames=8, p_merge=0.2, epoch_pairs=None, workers=0, seed=0,
-             device=None) -> DataLoaders:
+             device=None, sbi=0.0, p_source=0.0) -> DataLoaders:
     "fastai `DataLoaders` of `tbl`'s crops at `size` px: paired (or random) augmented training batches, plain validation on `valid_frames` frames a video."
     trn, val = tbl[~tbl.is_valid].reset_index(drop=True), tbl[tbl.is_valid].reset_index(drop=True)
     if valid_frames: val = thin_frames(val, valid_frames)
     if not len(trn) or not len(val): raise DataError(f"the split left {len(trn)} training and {len(val)} validation crops: need both")
-    tds = CropDataset(trn, size, mean, std, train=True, p_merge=p_merge, seed=seed)
+    if sbi and not pairs: raise DataError("self-blended fakes (--sbi) are made in pairs: drop --no-pairs")
+    if sbi: check_landmarks(trn)
+    tds = CropDataset(trn, size, mean, std, train=True, p_merge=p_merge, p_source=p_source, seed=seed)
     vds = CropDataset(val, size, mean, std)
-    sampler = PairSampler(trn, bs, per_video, epoch_pairs, seed) if pairs else RandomSampler(trn, bs, seed)
+    sampler = PairSampler(trn, bs, per_video, epoch_pairs, seed, sbi) if pairs else RandomSampler(trn, bs, seed)
     tdl = DataLoader(tds, batch_sampler=sampler, num_workers=workers)
     vdl = DataLoader(vds, batch_size=bs * 2, shuffle=False, num_workers=workers)
     dls = DataLoaders(tdl, vdl, device=device)

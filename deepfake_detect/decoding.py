@@ -6,7 +6,10 @@
 from __future__ import annotations
 import os, time
 from collections import deque
-from .video import read_frames, VideoError
+from pathlib import Path
+import shutil, tempfile
+from .core import FETCH_DIR, is_url
+from .video import read_frames, VideoError, MAX_SIDE, check_file
 
 # %% auto #0
 __all__ = ['decoding_pool', 'read_many']
@@ -18,9 +21,10 @@ def _read_job(args):
     except VideoError as e: return e
     except Exception as e: return VideoError(f"{path}: {e.__class__.__name__}: {e}")
 
-def _watch_parent(pid, every=1.0):
-    "In a decoding process: exit when the process that started it is gone (killed with SIGKILL, it cannot stop us itself)."
+def _watch_parent(pid, fetch_dir=None, every=1.0):
+    "In a decoding process: fetch URLs into `fetch_dir`, and exit when the process that started it is gone (killed with SIGKILL, it cannot stop us itself)."
     import threading
+    if fetch_dir: os.environ[FETCH_DIR] = fetch_dir
     def watch():
         while os.getppid() == pid: time.sleep(every)
         os._exit(0)
@@ -33,48 +37,63 @@ class _Workers:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         import deepfake_detect.decoding as dv   # workers import the job from the installed module (also from a notebook)
-        self.job = dv._read_job
+        self.job, self.fetch = dv._read_job, tempfile.mkdtemp(prefix='deepfake_fetch_')
         self.new = lambda: ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), max_tasks_per_child=recycle,
-                                               initializer=dv._watch_parent, initargs=(os.getpid(),))
+                                               initializer=dv._watch_parent, initargs=(os.getpid(), self.fetch))
         self.pool = self.new()
     def submit(self, path, kw): return self.pool.submit(self.job, (path, kw))
+    def _empty_fetch(self):
+        for f in Path(self.fetch).glob('*'): f.unlink(missing_ok=True)
     def restart(self):
         for p in list((getattr(self.pool, '_processes', None) or {}).values()): p.kill()
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self._empty_fetch()   # the killed processes' copies of URLs
         self.pool = self.new()
-    def close(self): self.restart(); self.pool.shutdown(wait=False, cancel_futures=True)
+    def close(self):
+        self.restart(); self.pool.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(self.fetch, ignore_errors=True)
 
 def decoding_pool(workers=1, recycle=50) -> _Workers:
     "Decoding processes for `read_many(pool=...)` to keep between calls (a cluster worker reads one shard of videos after another)."
     return _Workers(max(1, workers), recycle)
 
 # %% ../nbs/02_decoding.ipynb #34cf6238
-def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'),
+def _known_bad(path):
+    "A finished future holding the `VideoError` of a local file that is missing, a folder or empty; None for one worth decoding."
+    from concurrent.futures import Future
+    if is_url(path): return None
+    try: check_file(path)
+    except VideoError as e:
+        f = Future(); f.set_result(e); return f   # a permanent failure, known at once: no decoder, no timeout can turn it passing
+
+def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'), max_side=MAX_SIDE,
               workers=1, ahead=2, timeout=60., recycle=50, max_crashes=3, pool=None):
     "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes (or `pool`), each read bounded by `timeout`."
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool
-    base = dict(every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders))
+    base = dict(every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders), max_side=max_side)
     kw = lambda: dict(base, n=n() if callable(n) else n)   # `n` may be a function: asked as each video is queued
-    w, todo, running, crashes = pool or decoding_pool(workers, recycle), deque((p, None, False) for p in paths), deque(), 0
+    w, todo, running, lost = pool or decoding_pool(workers, recycle), deque((p, None, False) for p in paths), deque(), 0
     try:
         while todo or running:
             while todo and len(running) < max(1, workers) + ahead:
-                p, k, retry = todo.popleft(); k = k or kw(); running.append((p, k, retry, w.submit(p, k)))
+                p, k, retry = todo.popleft(); k = k or kw(); running.append((p, k, retry, _known_bad(p) or w.submit(p, k)))
             p, k, retry, fut = running.popleft()
-            try: out = fut.result(timeout); crashes = 0
+            try: out = fut.result(timeout); lost = 0
             except (Timeout, BrokenProcessPool) as e:
                 hung = isinstance(e, Timeout)
-                crashes = 0 if hung else crashes + 1
-                if crashes > max_crashes: raise RuntimeError(f"decoding processes keep dying ({crashes} in a row, last on {p}). They are spawned: run from a "
-                                                      "script file, the deepfake-detect command or a notebook, not from `python -` (stdin).") from None
+                if retry and not hung and lost >= max_crashes:   # every decoder dies on every video: the processes cannot work here
+                    raise RuntimeError(f"decoding processes keep dying ({lost + 1} videos in a row, last {p}). They are spawned: run from a "
+                                       "script file, the deepfake-detect command or a notebook, not from `python -` (stdin).") from None
                 w.restart()
                 todo.extendleft((q, kq, rq) for q, kq, rq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
-                if not retry:
-                    safe = dict(k, decoders=('pyav',))
+                if not retry:   # again with the last decoder alone (PyAV by default), which cannot hang the way decord does
+                    safe = dict(k, decoders=tuple(decoders[-1:]) if len(decoders) > 1 else ('pyav',))
                     running.appendleft((p, safe, True, w.submit(p, safe)))
                     continue
-                out = VideoError(f"{p}: decoding " + (f"took longer than {timeout:g} s" if hung else "crashed its process") + ", even with PyAV alone")
+                out = VideoError(f"{p}: decoding " + (f"took longer than {timeout:g} s" if hung else "crashed its process") + ", even with PyAV alone",
+                                 transient=True)   # it may read under less load, or with more time: a later run tries again
+                lost = 0 if hung else lost + 1   # videos given up in a row because their decoders crashed
             if retry and hasattr(out, 'decoder'): out.decoder += ' (after decord failed to finish)'
             yield p, out
     finally:

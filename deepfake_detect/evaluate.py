@@ -16,24 +16,27 @@ from .video import read_frames, VideoError
 from .faces import Detector, crop_box
 
 # %% auto #0
-__all__ = ['CLIPS', 'read_labels', 'metrics', 'plot_roc', 'plot_reliability', 'plot_hist', 'wrong_faces', 'plot_wrong',
-           'evaluate', 'evaluate_summary']
+__all__ = ['GROUP_COLS', 'CLIPS', 'read_labels', 'metrics', 'group_tables', 'plot_roc', 'plot_reliability', 'plot_hist',
+           'wrong_faces', 'plot_wrong', 'evaluate', 'evaluate_summary']
 
 # %% ../nbs/10_evaluate.ipynb #dcf80f1b
-def read_labels(path) -> pd.Series:
-    "filename -> y (1 = FAKE) from a metadata.json, a folder holding one, or a filename,label CSV."
+GROUP_COLS = ('method', 'source')
+
+def read_labels(path) -> pd.DataFrame:
+    "A table indexed by filename: `y` (1 = FAKE), and `method`, `source` when present; from a metadata.json, its folder, or a filename,label CSV."
     path = Path(path)
     if path.is_dir() or path.name == 'metadata.json':
-        df = read_part(path if path.is_dir() else path.parent)
-        return pd.Series(label2y(df.label), index=df.video.tolist(), name='y')
-    if not path.is_file(): raise DataError(f"{path}: no such labels file (give a metadata.json, its folder, or a filename,label CSV)")
-    try: df = pd.read_csv(path, dtype={'filename': str})
-    except Exception as e: raise DataError(f"{path}: not a readable CSV ({e.__class__.__name__})") from None
-    if not {'filename', 'label'} <= set(df.columns): raise DataError(f"{path}: needs columns filename,label")
-    lab = df.label.astype(str).str.strip().str.upper()
-    y = lab.map({'FAKE': 1, 'REAL': 0, '1': 1, '0': 0, '1.0': 1, '0.0': 0})
-    if y.isna().any(): raise DataError(f"{path}: labels must be REAL/FAKE or 1/0; line {int(np.flatnonzero(y.isna())[0]) + 2} has {df.label[y.isna()].iloc[0]!r}")
-    return pd.Series(y.astype(int).to_numpy(), index=df.filename.tolist(), name='y')
+        df = read_part(path if path.is_dir() else path.parent).rename(columns={'video': 'filename'})
+        df['y'] = label2y(df.label)
+    else:
+        if not path.is_file(): raise DataError(f"{path}: no such labels file (give a metadata.json, its folder, or a filename,label CSV)")
+        try: df = pd.read_csv(path, dtype={'filename': str})
+        except Exception as e: raise DataError(f"{path}: not a readable CSV ({e.__class__.__name__})") from None
+        if not {'filename', 'label'} <= set(df.columns): raise DataError(f"{path}: needs columns filename,label")
+        y = df.label.astype(str).str.strip().str.upper().map({'FAKE': 1, 'REAL': 0, '1': 1, '0': 0, '1.0': 1, '0.0': 0})
+        if y.isna().any(): raise DataError(f"{path}: labels must be REAL/FAKE or 1/0; line {int(np.flatnonzero(y.isna())[0]) + 2} has {df.label[y.isna()].iloc[0]!r}")
+        df['y'] = y.astype(int)
+    return df.set_index('filename')[['y'] + [c for c in GROUP_COLS if c in df]]
 
 # %% ../nbs/10_evaluate.ipynb #75d48459
 CLIPS = (None, 0.001, 0.01, 0.02, 0.05, 0.1)
@@ -47,6 +50,24 @@ def metrics(y, p, clips=CLIPS) -> dict:
                 mean_p_fake=float(p[y == 1].mean()) if y.any() else None, mean_p_real=float(p[y == 0].mean()) if (1 - y).any() else None,
                 log_loss_at_clip={('none' if c is None else str(c)): log_loss(y, p if c is None else np.clip(p, c, 1 - c)) for c in clips},
                 constant_0_5=log_loss(y, np.full(len(y), 0.5)))
+
+# %% ../nbs/10_evaluate.ipynb #8cdaddba
+def _auc(y, p): return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
+
+def group_tables(df) -> dict:
+    "`by_method` and `by_source` tables (lists of rows) of `df` (y, label = P(fake), and `method`/`source` columns when present)."
+    res, real = {}, df[df.y == 0]
+    if 'method' in df:
+        rows = []
+        for m, g in df.groupby('method'):
+            fakes = g[g.y == 1]
+            rows.append(dict(method=m, videos=len(g), mean_p=float(g.label.mean()), log_loss=log_loss(g.y, g.label),
+                             auc_vs_real=_auc(np.r_[real.y, fakes.y], np.r_[real.label, fakes.label]) if len(fakes) else None))
+        res['by_method'] = rows
+    if 'source' in df:
+        res['by_source'] = [dict(source=s, videos=len(g), real=int((g.y == 0).sum()), fake=int(g.y.sum()), mean_p_real=float(g.label[g.y == 0].mean()) if (g.y == 0).any() else None,
+                                 log_loss=log_loss(g.y, g.label), auc=_auc(g.y, g.label)) for s, g in df.groupby('source')]
+    return res
 
 # %% ../nbs/10_evaluate.ipynb #df9b2322
 def plot_roc(y, p, ax):
@@ -110,12 +131,12 @@ def evaluate(submission, labels, out_dir=None, n_wrong=8, detector=None) -> dict
     sub, lab = read_submission(submission), read_labels(labels)
     validate_submission(sub[sub.filename.isin(lab.index)], lab.index, name=str(submission))
     unlabelled = sorted(set(sub.filename) - set(lab.index))
-    df = sub[sub.filename.isin(lab.index)].assign(y=lambda d: d.filename.map(lab).astype(int))
+    df = sub[sub.filename.isin(lab.index)].join(lab, on='filename')
     logf = log_path(submission)
     if logf.exists():
         log = pd.read_csv(logf, dtype={'filename': str}).set_index('filename')
         df = df.join(log[[c for c in ('p_raw', 'status', 'path') if c in log]], on='filename')
-    res = metrics(df.y, df.label)
+    res = dict(metrics(df.y, df.label), **group_tables(df))
     res['unlabelled_rows'] = unlabelled
     if 'p_raw' in df and df.p_raw.notna().any():
         ok = df[df.p_raw.notna()]
@@ -147,6 +168,8 @@ def evaluate_summary(r, out_dir=None) -> str:
              'log loss if clipped at: ' + ', '.join(f"{k} {v:.4f}" for k, v in r['log_loss_at_clip'].items())]
     if 'calibration' in r: lines.append(f"calibration: log loss {r['calibration']['log_loss_before']:.4f} before, {r['calibration']['log_loss_after']:.4f} after "
                                         f"({r['calibration']['videos']} videos with a prediction)")
+    for k in ('by_method', 'by_source'):
+        if r.get(k): lines.append(f"{k.replace('_', ' ')}:\n" + pd.DataFrame(r[k]).to_string(index=False, float_format=lambda x: f'{x:.3f}'))
     if r['unlabelled_rows']: lines.append(f"warning: {len(r['unlabelled_rows'])} rows have no label and were left out")
     if out_dir is not None: lines.append(f"wrote {Path(out_dir)/'metrics.json'} and {len(r.get('plots', {}))} plots in {out_dir}")
     return '\n'.join(lines)

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import cv2
 import torch
+from .core import DeepfakeError
 
 # %% auto #0
-__all__ = ['SCALES', 'Face', 'crop_box', 'iou', 'detect_scale', 'torch_device', 'Detector', 'show_faces', 'Track', 'link_tracks',
-           'filter_tracks', 'interpolate_track', 'detect_tracks', 'coverage']
+__all__ = ['SCALES', 'MAX_FACES', 'Face', 'crop_box', 'iou', 'detect_scale', 'torch_device', 'Detector', 'show_faces', 'Track',
+           'link_tracks', 'filter_tracks', 'interpolate_track', 'detect_tracks', 'coverage']
 
 # %% ../nbs/03_faces.ipynb #d4a1aeb7
 @dataclass
@@ -23,6 +24,7 @@ class Face:
     frame: int = 0
     track: int = -1
     interpolated: bool = False
+    landmarks: np.ndarray|None = None   # (5, 2): eyes, nose tip, mouth corners, in frame pixels
 
     @property
     def size(self) -> float: return float(max(self.box[2] - self.box[0], self.box[3] - self.box[1]))
@@ -55,25 +57,34 @@ def detect_scale(frame_size, scales=SCALES) -> float:
 
 # %% ../nbs/03_faces.ipynb #549077d9
 def torch_device(device='auto') -> torch.device:
-    "The torch device for `device` ('auto': the first GPU if there is one)."
+    "The torch device for `device` ('auto': the first GPU if there is one); asking for a GPU this machine does not have is an error."
     if device in (None, 'auto'): return torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')
-    return torch.device(device)
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError): raise DeepfakeError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'") from None
+    if d.type == 'cuda':
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (d.index or 0) >= n: raise DeepfakeError(f"device {device}: this machine has {n} CUDA GPU{'s' if n != 1 else ''}; use --device cpu or auto")
+    elif d.type != 'cpu': raise DeepfakeError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'")
+    return d
 
-def _per_frame(boxes, probs, n) -> list[tuple[np.ndarray, np.ndarray]]:
-    "MTCNN's batch output, whatever its shape, as n (boxes (k,4), probs (k,)) pairs."
+def _per_frame(boxes, probs, points, n) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    "MTCNN's batch output, whatever its shape, as n (boxes (k,4), probs (k,), landmarks (k,5,2)) triples."
     out = []
     for i in range(n):
         b = None if boxes is None else boxes[i]
-        if b is None or len(b) == 0: out.append((np.zeros((0, 4)), np.zeros(0))); continue
-        out.append((np.asarray(b, float).reshape(-1, 4), np.asarray(probs[i], float).reshape(-1)))
+        if b is None or len(b) == 0: out.append((np.zeros((0, 4)), np.zeros(0), np.zeros((0, 5, 2)))); continue
+        out.append((np.asarray(b, float).reshape(-1, 4), np.asarray(probs[i], float).reshape(-1), np.asarray(points[i], float).reshape(-1, 5, 2)))
     return out
 
+# %% ../nbs/03_faces.ipynb #94971f99
+MAX_FACES = 8
+
 class Detector:
-    "Batched MTCNN face detection on downscaled frames; one list of `Face`s per frame."
+    "Batched MTCNN face detection on downscaled frames; one list of `Face`s (with their five landmarks) per frame."
     def __init__(self, device='auto', min_prob=0.9, min_face=20, thresholds=(0.6, 0.7, 0.7), factor=0.709,
-                 batch_size=8, scales=SCALES):
+                 batch_size=8, scales=SCALES, max_faces=MAX_FACES):
         from facenet_pytorch import MTCNN
-        self.device, self.min_prob, self.batch_size, self.scales = torch_device(device), min_prob, batch_size, scales
+        self.device, self.min_prob, self.batch_size, self.scales, self.max_faces = torch_device(device), min_prob, batch_size, scales, max_faces
         self.mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=min_face, thresholds=list(thresholds),
                            factor=factor, post_process=False, select_largest=False)
 
@@ -88,17 +99,18 @@ class Detector:
         for k in range(0, n, self.batch_size):
             batch = frames[k:k + self.batch_size]
             if s != 1: batch = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR) for f in batch])
-            with torch.no_grad(): boxes, probs = self.mtcnn.detect(batch)
-            res += _per_frame(boxes, probs, len(batch))
+            with torch.no_grad(): boxes, probs, points = self.mtcnn.detect(batch, landmarks=True)
+            res += _per_frame(boxes, probs, points, len(batch))
         faces = []
-        for i, (b, p) in zip(idxs, res):
+        for i, (b, p, l) in zip(idxs, res):
             keep = p >= self.min_prob
-            faces.append([Face(np.clip(bb / s, 0, [w, h, w, h]), float(pp), int(i)) for bb, pp in zip(b[keep], p[keep])])
+            fs = [Face(np.clip(bb / s, 0, [w, h, w, h]), float(pp), int(i), landmarks=ll / s) for bb, pp, ll in zip(b[keep], p[keep], l[keep])]
+            faces.append(sorted(fs, key=lambda f: -f.size)[:self.max_faces])
         return faces
 
 # %% ../nbs/03_faces.ipynb #00a30f90
 def show_faces(frame, faces, ax=None, margin=1.3):
-    "Draw `frame` with each face's box (green) and its crop (yellow, enlarged by `margin`)."
+    "Draw `frame` with each face's box (green), its five landmarks and its crop (yellow, enlarged by `margin`)."
     import matplotlib.pyplot as plt   # here, not at the top: prediction imports this module and needs no plotting
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))
     ax.imshow(frame); ax.axis('off')
@@ -106,6 +118,7 @@ def show_faces(frame, faces, ax=None, margin=1.3):
         for b, c in [(f.box, 'lime'), (crop_box(f.box, (frame.shape[1], frame.shape[0]), margin), 'yellow')]:
             ax.add_patch(plt.Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, color=c, lw=1.5))
         ax.text(f.box[0], f.box[1] - 3, f'{f.prob:.2f}' + (f' t{f.track}' if f.track >= 0 else ''), color='lime', fontsize=8)
+        if f.landmarks is not None: ax.plot(*np.asarray(f.landmarks).T, '.', color='yellow', ms=4)
     return ax
 
 # %% ../nbs/03_faces.ipynb #75143b6d
@@ -155,7 +168,8 @@ def interpolate_track(track, idxs) -> Track:
         if i < fr[0] or i > fr[-1]: continue
         j = np.searchsorted(fr, i); a, b = known[fr[j - 1]], known[fr[j]]
         t = (i - a.frame) / (b.frame - a.frame)
-        out.append(Face(a.box + t * (b.box - a.box), min(a.prob, b.prob), int(i), track.id, interpolated=True))
+        lm = a.landmarks + t * (b.landmarks - a.landmarks) if a.landmarks is not None and b.landmarks is not None else None
+        out.append(Face(a.box + t * (b.box - a.box), min(a.prob, b.prob), int(i), track.id, interpolated=True, landmarks=lm))
     return Track(track.id, out)
 
 def detect_tracks(det:Detector, frames, idxs, every=1, min_iou=0.3, min_frac=0.1, min_len=2) -> list[Track]:

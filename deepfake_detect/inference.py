@@ -23,7 +23,7 @@ from .video import Frames
 from .decoding import read_many, decoding_pool
 from .faces import Detector, detect_tracks, torch_device
 from .crops import CropOptions, cut_faces, jpeg_bytes
-from .model import ModelError, load_model, calibrate, model_paths
+from .model import ModelError, load_model, resolve_model, calibrate, model_paths
 
 # %% ../nbs/09_inference.ipynb #12fef4fe
 TTA_ZOOM = 1.25
@@ -44,7 +44,7 @@ def tta_views(img, n=2, zoom=TTA_ZOOM) -> list[np.ndarray]:
 class Classifier:
     "An exported model that scores face crops: P(fake) for each crop and TTA view."
     def __init__(self, path, device='auto', safe=True, weight=1.0, bs=64):
-        self.path, self.weight, self.bs, self.device = Path(path), float(weight), bs, torch_device(device)
+        self.path, self.weight, self.bs, self.device = resolve_model(path, safe), float(weight), bs, torch_device(device)   # the file it reads
         self.model, self.cfg = load_model(self.path, safe=safe, device=self.device)
         self.size = int(self.cfg['size'])
         self.mean, self.std = np.array(self.cfg['mean'], np.float32) * 255, np.array(self.cfg['std'], np.float32) * 255
@@ -207,7 +207,7 @@ class _Scorer:
 
 # %% ../nbs/09_inference.ipynb #0976f235
 CACHE_VERSION = 2
-CROP_KEYS = ('frames', 'every', 'detect_every', 'margin', 'max_size', 'min_prob')
+CROP_KEYS = ('frames', 'every', 'detect_every', 'margin', 'max_size', 'max_side', 'min_prob')
 
 def cache_key(path, crop:CropOptions) -> dict:
     "What a video's cached crops depend on: the file (size and modification time) and the crop options that change crops."
@@ -238,8 +238,9 @@ def video_faces(det, fr, crop:CropOptions=None) -> tuple[dict, list, list]:
     crop, t0 = crop or CropOptions(), time.time()
     found = detect_tracks(det, fr.data, fr.idxs, every=crop.detect_every)
     cut = [(t.id, jpeg_bytes(c)) for t, f, b, c in cut_faces(fr, found, crop.margin, crop.max_size)]
+    note = f"{fr.missing} of {len(fr) + fr.missing} sampled frames could not be decoded; " if fr.missing else ''
     info = dict(frames=len(fr), decoder=fr.decoder, faces=len(cut), tracks=len(found), seconds=round(fr.seconds + time.time() - t0, 3),
-                **(dict(status='ok') if cut else dict(status='no_face', reason=f"no face in {len(fr)} frames")))
+                **(dict(status='ok', reason=note.rstrip('; ')) if cut else dict(status='no_face', reason=f"{note}no face in {len(fr)} frames")))
     return info, [b for _, b in cut], [t for t, _ in cut]
 
 def model_files(path) -> dict:

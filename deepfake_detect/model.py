@@ -6,7 +6,7 @@
 __all__ = ['IMAGENET', 'LITE', 'ARCHS', 'CALIBRATIONS', 'SPLITS', 'CLIPS', 'MODEL_SUFFIXES', 'MAX_SIZE', 'ModelError',
            'model_config', 'EfficientNetBody', 'lite_weights_path', 'load_state', 'create_backbone', 'ConcatPool',
            'create_head', 'create_model', 'splitter', 'parse_sizes', 'TrainOptions', 'calibrate', 'fit_calibration',
-           'choose_clip', 'model_paths', 'export_model', 'check_config', 'load_model']
+           'choose_clip', 'model_paths', 'export_model', 'check_config', 'resolve_model', 'load_model']
 
 # %% ../nbs/07_model.ipynb #e0c1f005
 import dataclasses, importlib, json, math, numbers, warnings
@@ -152,6 +152,8 @@ class TrainOptions:
     per_video:int=8 # pairs drawn per original video and epoch (random frames)
     epoch_pairs:int=None # pairs per epoch in all (default: per_video for each original)
     valid_frames:int=8 # frames per validation video scored after each epoch
+    sbi:float=0.0 # share of the fakes that are self-blended from real crops (1: train from real videos alone)
+    p_source:float=0.1 # share of real crops changed as a whole the way a self-blend's source is (colour, sharpness, resolution)
     p_merge:float=0.2 # share of training crops whose right half comes from another crop of the same label (randmerge)
     mixup:bool=False # add mixup
     split:str='original' # validation split: 'original' (valid_pct of originals with their fakes) or 'part' (parts 40-44)
@@ -169,7 +171,7 @@ class TrainOptions:
             if not isinstance(getattr(self, k), numbers.Integral) or getattr(self, k) < 1: raise bad(f"--{k.replace('_', '-')} must be a whole number >= 1")
         if not isinstance(self.bs, numbers.Integral) or self.bs < 2 or self.bs % 2: raise bad(f"--bs {self.bs}: must be an even number >= 2 (pairs)")
         if not (finite(self.lr) and self.lr > 0): raise bad(f"--lr {self.lr}: must be a positive number")
-        for k in ('p_merge', 'dropout'):
+        for k in ('sbi', 'p_source', 'p_merge', 'dropout'):
             if not (finite(getattr(self, k)) and 0 <= getattr(self, k) <= 1): raise bad(f"--{k.replace('_', '-')} {getattr(self, k)}: must be in [0, 1]")
         if not (finite(self.valid_pct) and 0 < self.valid_pct < 1): raise bad(f"--valid-pct {self.valid_pct}: must be in (0, 1)")
         if self.calibration not in CALIBRATIONS: raise bad(f"--calibration {self.calibration!r}: choose from {', '.join(CALIBRATIONS)}")
@@ -257,12 +259,16 @@ def check_config(cfg, name='model config') -> dict:
     return cfg
 
 # %% ../nbs/07_model.ipynb #213958c6
+def resolve_model(path, safe=True) -> Path:
+    "The file `load_model` reads for `path`: a .pkl's safe .pth pair when there is one and `safe`."
+    path = Path(path)
+    return model_paths(path)['pth'] if path.suffix == '.pkl' and safe and model_paths(path)['pth'].exists() else path
+
 def load_model(path, safe=True, device='cpu'):
     "The model and its config from `path` (.pth + .json beside it; a .pkl only with `safe=False`)."
-    path = Path(path)
+    path = resolve_model(path, safe)
     if path.suffix == '.pkl':
-        if safe and model_paths(path)['pth'].exists(): path = model_paths(path)['pth']
-        elif safe: raise ModelError(f"{path}: a pickle runs code when loaded; load its .pth/.json pair, or pass safe=False if you trust the file")
+        if safe: raise ModelError(f"{path}: a pickle runs code when loaded; load its .pth/.json pair, or pass safe=False if you trust the file")
         else:
             try: d = torch.load(path, map_location=device, weights_only=False)
             except Exception as e: raise ModelError(f"{path}: not a model file ({e.__class__.__name__})") from None

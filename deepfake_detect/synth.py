@@ -5,8 +5,9 @@
 # %% ../nbs/12_synth.ipynb #2539b261
 from __future__ import annotations
 import json, math, re, string, time, warnings
+import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -14,13 +15,14 @@ import cv2
 from PIL import Image
 from fastprogress.fastprogress import progress_bar
 from .core import DeepfakeError, DataError, atomic_write, write_submission, default_data_dir
-from .video import H264Writer, iter_frames, probe
-from .blend import face_mask, blend, color_transfer
+from .video import VideoWriter, VIDEO_FILES, iter_frames, probe
+from .blend import MASKS, blend, color_transfer, similarity, shape_mask, deform_mask, source_transform
 
 # %% auto #0
-__all__ = ['PHOTO_EXTS', 'SCALES', 'identity_of', 'find_photos', 'FacePhoto', 'load_photos', 'swap_source', 'self_blend_source',
-           'Profile', 'random_profile', 'frame_size', 'camera_path', 'lighting', 'degrade', 'Fake', 'render_group',
-           'clip_frames', 'plan_dataset', 'make_dataset', 'show_pair']
+__all__ = ['PHOTO_EXTS', 'METHODS', 'SCALES', 'HARD', 'PLAN_COLS', 'identity_of', 'find_photos', 'FacePhoto', 'load_photos',
+           'clip_faces', 'clip_frames', 'clip_windows', 'Recipe', 'random_recipe', 'fake_parts', 'fake_face', 'Profile',
+           'random_profile', 'frame_size', 'camera_path', 'lighting', 'degrade', 'writer', 'render_group',
+           'plan_dataset', 'make_dataset', 'show_pair']
 
 # %% ../nbs/12_synth.ipynb #4fc8efc1
 PHOTO_EXTS = ('.jpg', '.jpeg', '.png')
@@ -75,28 +77,131 @@ def load_photos(paths, max_side=1024, min_prob=0.9) -> list[FacePhoto]:
     if skipped: warnings.warn(f"skipped {len(skipped)} photos: {', '.join(skipped[:5])}")
     return res
 
-# %% ../nbs/12_synth.ipynb #d35c0ea7
-def swap_source(target:FacePhoto, donor:FacePhoto, res=96) -> tuple[np.ndarray, np.ndarray]:
-    "`donor`'s face aligned onto `target`, through a `res`-pixel bottleneck and colour-matched; and its mask."
-    M, _ = cv2.estimateAffinePartial2D(donor.landmarks.astype(np.float32), target.landmarks.astype(np.float32))
-    h, w = target.img.shape[:2]
-    src = cv2.warpAffine(donor.img, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    f = min(1.0, res / max(1.0, target.box[2] - target.box[0]))
-    src = cv2.resize(cv2.resize(src, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_LINEAR)
-    mask = face_mask(target.img.shape, target.box, target.landmarks)
-    return color_transfer(src, target.img, mask), mask
+# %% ../nbs/12_synth.ipynb #c955bec9
+def _faces_in(det, frames, min_prob=0.9) -> list:
+    "Per frame, the (box, landmarks, prob) of every confident face MTCNN finds."
+    out = []
+    for k in range(0, len(frames), 16):
+        boxes, probs, lms = det.detect(np.stack(frames[k:k + 16]), landmarks=True)
+        for b, p, l in zip(boxes if boxes is not None else [None] * len(frames[k:k + 16]), probs if probs is not None else [None] * 16, lms if lms is not None else [None] * 16):
+            if b is None: out.append([]); continue
+            b, p, l = np.asarray(b, float).reshape(-1, 4), np.asarray(p, float).reshape(-1), np.asarray(l, float).reshape(-1, 5, 2)
+            out.append([(bb, ll, pp) for bb, ll, pp in zip(b, l, p) if pp >= min_prob])
+    return out
 
-def self_blend_source(target:FacePhoto, rng) -> tuple[np.ndarray, np.ndarray]:
-    "`target`'s own face, slightly moved, rescaled, recoloured and maybe blurred; and a random soft mask."
-    x0, y0, x1, y1 = target.box
-    bw = x1 - x0
-    M = cv2.getRotationMatrix2D(((x0 + x1) / 2, (y0 + y1) / 2), rng.uniform(-2, 2), rng.uniform(0.95, 1.05))
-    M[:, 2] += rng.uniform(-0.03, 0.03, 2) * bw
-    h, w = target.img.shape[:2]
-    src = cv2.warpAffine(target.img, M, (w, h), borderMode=cv2.BORDER_REFLECT).astype(np.float32)
-    src = np.clip(src * rng.uniform(0.9, 1.1, 3) + rng.uniform(-10, 10), 0, 255).astype(np.uint8)
-    if rng.random() < 0.5: src = cv2.GaussianBlur(src, (0, 0), rng.uniform(0.5, 1.5))
-    return src, face_mask(target.img.shape, target.box, target.landmarks, grow=rng.uniform(0.85, 1.1), blur=rng.uniform(0.03, 0.1))
+def clip_faces(frames, det=None, min_prob=0.9) -> list:
+    "`(box, landmarks)` of the main face in each of `frames` (same size, uint8 RGB), or None where it is not found."
+    found, prev, res = _faces_in(det or _mtcnn(), list(frames), min_prob), None, []
+    for fs in found:
+        if not fs: res.append(None); continue
+        if prev is None: pick = max(fs, key=lambda f: (f[0][2] - f[0][0]) * (f[0][3] - f[0][1]))
+        else: pick = min(fs, key=lambda f: np.abs((f[0][:2] + f[0][2:]) / 2 - prev).sum())
+        size = max(pick[0][2] - pick[0][0], 1)
+        if prev is not None and np.abs((pick[0][:2] + pick[0][2:]) / 2 - prev).sum() > size: res.append(None); continue   # another face
+        prev = (pick[0][:2] + pick[0][2:]) / 2
+        res.append((pick[0], pick[1]))
+    return res
+
+# %% ../nbs/12_synth.ipynb #88ee8605
+def _cover(img, size, centre=None):
+    "Resize `img` to cover (W,H)=`size` and crop, around `centre` (x, y in `img`'s pixels; default: its middle)."
+    W, H = size
+    s = max(W / img.shape[1], H / img.shape[0])
+    r = cv2.resize(img, (max(W, round(img.shape[1] * s)), max(H, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    cx, cy = (r.shape[1] / 2, r.shape[0] / 2) if centre is None else (centre[0] * s, centre[1] * s)
+    x, y = int(np.clip(cx - W / 2, 0, r.shape[1] - W)), int(np.clip(cy - H / 2, 0, r.shape[0] - H))
+    return r[y:y + H, x:x + W]
+
+def _read_window(path, start, seconds, fps) -> list:
+    "The frames of `seconds` of the video at `path` from `start`, re-timed to `fps`."
+    frames = list(iter_frames(path, start, start + seconds + 1 / max(probe(path).fps, 1)))
+    if not frames: raise DataError(f"{path}: no frames between {start:.1f} s and {start + seconds:.1f} s")
+    ts = np.array([t for t, _ in frames])
+    return [frames[max(0, np.searchsorted(ts, start + k / fps, side='right') - 1)][1] for k in range(max(1, int(round(seconds * fps))))]
+
+def clip_frames(path, size, seconds, fps, start=0.0, face_frac=None) -> list:
+    "The frames of `seconds` from `start` of the video at `path`, re-timed to `fps`, cropped to fill (W,H)=`size` around its main face (which fills `face_frac` of the height, if given)."
+    frames = _read_window(path, start, seconds, fps)
+    found = [f for f in clip_faces(frames[::max(1, len(frames) // 5)]) if f is not None]
+    centre = np.mean([(b[:2] + b[2:]) / 2 for b, _ in found], 0) if found else None
+    if found and face_frac:   # zoom in: a window of the height that makes the face `face_frac` of it (never more than the frame)
+        fh = np.mean([b[3] - b[1] for b, _ in found])
+        H = min(frames[0].shape[0], max(fh * 1.5, fh / face_frac)); W = min(frames[0].shape[1], H * size[0] / size[1]); H = W * size[1] / size[0]
+        x, y = int(np.clip(centre[0] - W / 2, 0, frames[0].shape[1] - W)), int(np.clip(centre[1] - H / 2, 0, frames[0].shape[0] - H))
+        frames = [f[y:y + int(H), x:x + int(W)] for f in frames]; centre = None
+    return [_cover(f, size, centre) for f in frames]
+
+def clip_windows(folder, seconds=2.0, min_face=0.8) -> list[tuple[str, float]]:
+    "`(path, start)` of the windows of `seconds` of the videos under `folder` whose main face shows in at least `min_face` of 5 frames."
+    det, res = _mtcnn(), []
+    for p in sorted(q for q in Path(folder).rglob('*') if q.suffix.lower() in VIDEO_FILES):
+        info = probe(p)
+        for k in range(max(int(info.duration >= 0.75 * seconds), int((info.duration + 1e-6) // seconds))):   # a short clip gives one (its end held)
+            probe_frames = _read_window(p, k * seconds, seconds, 5 / seconds)
+            if np.mean([f is not None for f in clip_faces(probe_frames, det)]) >= min_face: res.append((str(p), k * seconds))
+    return res
+
+# %% ../nbs/12_synth.ipynb #04115001
+METHODS = ('swap', 'self_blend', 'warp')
+
+@dataclass
+class Recipe:
+    "How one fake is made, the same in every frame of its clip."
+    method: str = 'swap'     # one of METHODS
+    mask: str = 'hull'       # one of blend.MASKS
+    grow: float = 1.0        # mask size
+    wobble: float = 0.02     # mask edge wobble, as a fraction of the face size
+    edge: float = 0.0        # erosion (< 0) or dilation (> 0) of the mask, as a fraction of the face size
+    feather: float = 0.06    # blur of the mask's edge, as a fraction of the face size
+    alpha: float = 1.0       # blend strength
+    colour: bool = True      # swap: match the donor's colour to the target's
+    res: int = 96            # swap: the donor face passes through a res-pixel bottleneck
+    frames: tuple|None = None   # (first, last) manipulated frame, inclusive; None: all
+    seed: int = 0
+
+def random_recipe(method, rng, n_frames=60, partial=False) -> Recipe:
+    "A `Recipe` of `method` with every choice drawn from `rng`; `partial`: it covers a random 30-60% of the `n_frames`."
+    frames = None
+    if partial:
+        length = int(rng.integers(max(1, int(0.3 * n_frames)), max(2, int(0.6 * n_frames))))
+        a = int(rng.integers(0, n_frames - length + 1)); frames = (a, a + length - 1)
+    return Recipe(method, MASKS[rng.integers(len(MASKS))], float(rng.uniform(0.9, 1.1)), float(rng.uniform(0, 0.05)), float(rng.uniform(-0.06, 0.06)),
+                  float(rng.uniform(0.02, 0.15)), float(rng.uniform(0.7, 1.0)), bool(rng.random() < 0.7), int(rng.integers(48, 160)), frames,
+                  int(rng.integers(2**31)))
+
+# %% ../nbs/12_synth.ipynb #da9f9112
+def _warp_features(img, landmarks, size, rng) -> np.ndarray:
+    "`img` with the mouth and eyes of the face (five `landmarks`) moved by smooth local displacements: another expression."
+    h, w = img.shape[:2]
+    ys, xs = np.mgrid[:h, :w].astype(np.float32)
+    dx, dy = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    for centre, r in ((landmarks[3:].mean(0), 0.22), (landmarks[0], 0.12), (landmarks[1], 0.12)):
+        g = np.exp(-((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2) / (2 * (r * size) ** 2))
+        dx += g * rng.uniform(-0.05, 0.05) * size; dy += g * rng.uniform(-0.04, 0.07) * size
+    return cv2.remap(img, xs - dx, ys - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+def _swap_source(img, landmarks, size, donor, res) -> np.ndarray:
+    "`donor`'s face carried onto the five `landmarks` of `img`'s face, through a `res`-pixel bottleneck."
+    h, w = img.shape[:2]
+    src = cv2.warpAffine(donor.img, similarity(donor.landmarks, landmarks), (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    f = min(1.0, res / max(size, 1.0))
+    return cv2.resize(cv2.resize(src, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_LINEAR) if f < 1 else src
+
+def fake_parts(img, landmarks, box, recipe:Recipe, donor=None) -> tuple[np.ndarray, np.ndarray]:
+    "`(source, mask)` of the fake `recipe` makes of the face in `img` (five `landmarks`, detector `box`; `donor`: a `FacePhoto`, for a swap)."
+    rng, size = np.random.default_rng(recipe.seed), float(max(box[2] - box[0], box[3] - box[1]))
+    if recipe.method == 'swap': src = _swap_source(img, landmarks, size, donor, recipe.res)
+    elif recipe.method == 'self_blend': src = source_transform(img, rng)
+    elif recipe.method == 'warp': src = _warp_features(img, landmarks, size, rng)
+    else: raise DataError(f"method {recipe.method!r}: choose from {', '.join(METHODS)}")
+    mask = deform_mask(shape_mask(img.shape, landmarks, recipe.mask, recipe.grow), rng, size, (recipe.wobble,) * 2, (recipe.edge,) * 2, (recipe.feather,) * 2)
+    if recipe.method == 'swap' and recipe.colour: src = color_transfer(src, img, mask)
+    return src, mask * recipe.alpha
+
+def fake_face(img, landmarks, box, recipe:Recipe, donor=None) -> tuple[np.ndarray, np.ndarray]:
+    "`(fake, mask)`: `img` with its face made over as `recipe` says; they differ only where `mask` > 0."
+    src, mask = fake_parts(img, landmarks, box, recipe, donor)
+    return blend(img, src, mask), mask
 
 # %% ../nbs/12_synth.ipynb #b391fac6
 @dataclass
@@ -109,17 +214,26 @@ class Profile:
     noise: float = 2.0       # sensor noise sigma, in 0-255 levels
     blur: float = 0.0        # Gaussian blur sigma in pixels (0: none)
     jpeg: int = 0            # JPEG quality of a per-frame re-compression (0: none)
+    low: int = 0             # captured at this many rows and scaled up to the output size (0: not)
+    interlace: bool = False  # odd rows shifted sideways, as a moving interlaced picture combs
+    codec: str = 'libx264'   # libx264, mpeg4 (MPEG-4 Part 2) or mpeg1video
     crf: int = 23            # H.264 constant rate factor
+    kbps: int = 400          # bit rate of the old codecs
 
 SCALES = (1, 1, 1, 1, 0.5, 0.5, 0.25)
 
-def random_profile(rng, scales=SCALES, portrait_frac=0.2) -> Profile:
-    "Draw a `Profile` for one original."
+HARD = ('old_codec', 'heavy_h264', 'low_capture', 'interlace', 'jpeg')
+
+def random_profile(rng, scales=SCALES, portrait_frac=0.2, hard_frac=0.5) -> Profile:
+    "Draw a `Profile` for one original: a mild camera, and with probability `hard_frac` one of the `HARD` degradations (never several: a fake must stay learnable)."
     portrait = bool(rng.random() < portrait_frac)
-    return Profile(seed=int(rng.integers(2**31)), portrait=portrait, scale=float(rng.choice(scales)),
+    hard = HARD[rng.integers(len(HARD))] if rng.random() < hard_frac else None
+    return Profile(seed=int(rng.integers(2**31)), portrait=portrait, scale=float(min(rng.choice(scales), 0.5) if hard == 'old_codec' else rng.choice(scales)),
                    face_frac=float(rng.uniform(0.18, 0.3) if portrait else rng.uniform(0.28, 0.5)),
-                   noise=float(rng.uniform(0, 5)), blur=float(rng.uniform(0.3, 1.2)) if rng.random() < 0.5 else 0.,
-                   jpeg=int(rng.integers(50, 92)) if rng.random() < 0.6 else 0, crf=int(rng.integers(20, 31)))
+                   noise=float(rng.uniform(0, 4)), blur=float(rng.uniform(0.3, 1.0)) if rng.random() < 0.3 else 0.,
+                   jpeg=int(rng.integers(30, 70)) if hard == 'jpeg' else 0, low=int(rng.choice([180, 240])) if hard == 'low_capture' else 0,
+                   interlace=hard == 'interlace', codec=str(rng.choice(['mpeg4', 'mpeg1video'])) if hard == 'old_codec' else 'libx264',
+                   crf=int(rng.integers(32, 38)) if hard == 'heavy_h264' else int(rng.integers(18, 28)), kbps=int(rng.integers(250, 600)))
 
 def frame_size(size, prof:Profile) -> tuple[int, int]:
     "Base (W,H) for a profile's orientation, and the output (W,H) after its scale, both even."
@@ -155,157 +269,131 @@ def lighting(n, rng) -> np.ndarray:
 
 # %% ../nbs/12_synth.ipynb #523b2896
 def degrade(frame, prof:Profile, gain, rng, out_size) -> np.ndarray:
-    "Camera-like degradations of one float RGB frame: gain, blur, sensor noise, JPEG loss, resize to `out_size`."
+    "Camera-like degradations of one float RGB frame: gain, blur, sensor noise, JPEG loss, low-resolution capture, interlacing, resize to `out_size`."
     f = frame * gain.astype(np.float32)
     if prof.blur > 0: f = cv2.GaussianBlur(f, (0, 0), prof.blur)
     if prof.noise > 0: f = f + rng.standard_normal(f.shape, dtype=np.float32) * prof.noise
     f = np.clip(f + 0.5, 0, 255).astype(np.uint8)
     if prof.jpeg: f = cv2.imdecode(cv2.imencode('.jpg', f, [cv2.IMWRITE_JPEG_QUALITY, prof.jpeg])[1], cv2.IMREAD_UNCHANGED)
-    if (f.shape[1], f.shape[0]) != tuple(out_size): f = cv2.resize(f, out_size, interpolation=cv2.INTER_AREA)
+    if prof.low and prof.low < out_size[1]:
+        small = (max(2, round(out_size[0] * prof.low / out_size[1])), prof.low)
+        f = cv2.resize(cv2.resize(f, small, interpolation=cv2.INTER_AREA), out_size, interpolation=cv2.INTER_LINEAR)
+    elif (f.shape[1], f.shape[0]) != tuple(out_size): f = cv2.resize(f, out_size, interpolation=cv2.INTER_AREA)
+    if prof.interlace: f = f.copy(); f[1::2] = np.roll(f[1::2], 2, axis=1)
     return f
 
+def writer(path, fps, prof:Profile) -> VideoWriter: return VideoWriter(path, fps, prof.crf, codec=prof.codec, kbps=prof.kbps)
+
 # %% ../nbs/12_synth.ipynb #99cb901e
-@dataclass
-class Fake:
-    "One fake of a clip: replacement `source` image and `mask` (photo coordinates), blend strength, frame range."
-    source: np.ndarray
-    mask: np.ndarray
-    alpha: float = 1.0
-    frames: tuple = None      # (first, last) manipulated frame, inclusive; None: all frames
-    jitter: float = 0.015     # mask wobble, as a fraction of face width
-    seed: int = 0
+def _jittered(img, src, mask, rng, size, jitter=0.012):
+    "`img` with `src` blended in through `mask` shifted by a pixel or two and a strength that flickers: one frame of a fake."
+    T = np.float32([[1, 0, rng.normal(0, jitter * size)], [0, 1, rng.normal(0, jitter * size)]])
+    return blend(img, src, cv2.warpAffine(mask, T, mask.shape[::-1]) * rng.uniform(0.9, 1.0))
 
-def _fake_photo(photo, fake:Fake, i, rng):
-    "The photo with `fake` applied for frame `i` (mask wobble and blend flicker), or the plain photo."
-    if fake.frames is not None and not fake.frames[0] <= i <= fake.frames[1]: return photo.img
-    bw = photo.box[2] - photo.box[0]
-    T = np.float32([[1, 0, rng.normal(0, fake.jitter * bw)], [0, 1, rng.normal(0, fake.jitter * bw)]])
-    m = cv2.warpAffine(fake.mask, T, fake.mask.shape[::-1])
-    return blend(photo.img, fake.source, m, fake.alpha * rng.uniform(0.9, 1.0))
-
-def render_group(photo:FacePhoto, fakes, writers, size, n, prof:Profile):
-    "Render `photo`'s real clip and its `fakes` (n frames each) into `writers` (real first)."
+def render_group(frames, faces, fakes, writers, size, prof:Profile, Ms=None):
+    "Render the original `frames` (with their main `faces`) and its `fakes` [(Recipe, donor)] into `writers` (real first); `Ms`: a camera path (a photo)."
     rng = np.random.default_rng(prof.seed)
-    base, out = frame_size(size, prof)
-    Ms, gains = camera_path(photo, base, n, rng, prof.face_frac), lighting(n, rng)
+    base, out = frame_size(size, prof) if Ms is not None else ((frames[0].shape[1], frames[0].shape[0]),) * 2
+    gains, parts = lighting(len(frames), rng), {}
     frng = [np.random.default_rng([prof.seed, k]) for k in range(len(fakes))]
-    for i in range(n):
-        imgs = [photo.img] + [_fake_photo(photo, fk, i, r) for fk, r in zip(fakes, frng)]
-        for img, w in zip(imgs, writers):
-            f = cv2.warpAffine(img, Ms[i], base, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    for i, img in enumerate(frames):
+        imgs = [img]
+        for k, ((recipe, donor), r) in enumerate(zip(fakes, frng)):
+            face = faces[i]
+            if face is None or (recipe.frames is not None and not recipe.frames[0] <= i <= recipe.frames[1]): imgs.append(img); continue
+            key = k if Ms is not None else (k, i)   # a photo: one fake, made once; footage: one per frame, following the face
+            if key not in parts: parts[key] = fake_parts(img, face[1], face[0], recipe, donor)
+            imgs.append(_jittered(img, *parts[key], r, max(face[0][2] - face[0][0], 1)))
+        for im, w in zip(imgs, writers):
+            f = cv2.warpAffine(im, Ms[i], base, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) if Ms is not None else im
             w.write(degrade(f.astype(np.float32), prof, gains[i], np.random.default_rng([prof.seed, 10**6 + i]), out))
-
-# %% ../nbs/12_synth.ipynb #88ee8605
-def _cover(img, size):
-    "Resize `img` to cover (W,H)=`size` and centre-crop."
-    W, H = size
-    s = max(W / img.shape[1], H / img.shape[0])
-    r = cv2.resize(img, (max(W, round(img.shape[1] * s)), max(H, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
-    y, x = (r.shape[0] - H) // 2, (r.shape[1] - W) // 2
-    return r[y:y + H, x:x + W]
-
-def clip_frames(path, size, seconds, fps):
-    "Frames of `seconds` from the middle of the video at `path`, re-timed to `fps` and cropped to fill (W,H)=`size`."
-    info = probe(path)
-    start = max(0., (info.duration - seconds) / 2)
-    frames = list(iter_frames(path, start, start + seconds + 1 / max(info.fps, 1)))
-    if not frames: raise DataError(f"{path}: no frames between {start:.1f} s and {start + seconds:.1f} s")
-    ts = np.array([t for t, _ in frames])
-    for k in range(max(1, int(round(seconds * fps)))):
-        j = max(0, np.searchsorted(ts, start + k / fps, side='right') - 1)
-        yield _cover(frames[j][1], size)
+        if Ms is None: parts.clear()
 
 # %% ../nbs/12_synth.ipynb #8912baec
+PLAN_COLS = ['video', 'split', 'label', 'original', 'method', 'source', 'material', 'flip', 'donor']
+
 def _name(rng, taken) -> str:
     "A new random 10-letter `.mp4` name, as DFDC named its files, not in `taken` (which it joins)."
     while (n := ''.join(rng.choice(list(string.ascii_lowercase), 10)) + '.mp4') in taken: pass
     taken.add(n)
     return n
 
-def _split_plan(n, split, ids, by_id, clips, fakes_per_real, partial_frac, rng, names):
-    "Rows for one split of `n` videos from identities `ids` and real `clips`."
-    if n <= 0: return []
-    n_real = max(1, math.ceil(n / (1 + fakes_per_real)))
-    n_clip = min(len(clips), n_real // 3)
-    n_photo = n_real - n_clip
-    n_fake = n - n_real
-    if n_fake and not n_photo: raise DataError(f"cannot make {n_fake} {split} fakes: no face photos for that split")
-    if n_photo and not ids: raise DataError(f"no face photos left for the {split} split: give more photos or fewer videos")
-    new = lambda: _name(rng, names)
-    rows = []
-    for k in range(n_clip): rows.append(dict(video=new(), split=split, label='REAL', original=None, method='clip', source=str(clips[k]), donor=None))
-    reals = []
-    for k in range(n_photo):
+def _reals(n_real, split, ids, by_id, windows, footage_frac, rng, names) -> list[dict]:
+    "The real originals of one split: windows of footage (cycled, every other round mirrored) and photos of `ids`."
+    n_video = min(n_real, round(n_real * footage_frac)) if windows else 0
+    if n_real - n_video and not ids: raise DataError(f"no face photos left for the {split} split: give more photos or fewer videos")
+    rows = [dict(video=_name(rng, names), split=split, label='REAL', original=None, method='real', source='video',
+                 material=f"{windows[k % len(windows)][0]}@{windows[k % len(windows)][1]:g}", flip=bool((k // len(windows)) % 2), donor=None) for k in range(n_video)]
+    for k in range(n_real - n_video):
         who = ids[k % len(ids)]
-        src = by_id[who][(k // len(ids)) % len(by_id[who])]
-        reals.append(dict(video=new(), split=split, label='REAL', original=None, method='photo', source=src, donor=None))
-    rows += reals
-    for k in range(n_fake):
-        r = reals[k % n_photo]
-        others = [i for i in ids if i != identity_of(r['source'])]
-        method = 'swap' if (others and rng.random() < 0.5) else 'self_blend'
-        donor = by_id[others[rng.integers(len(others))]][0] if method == 'swap' else None
-        if rng.random() < partial_frac: method += '+partial'
-        rows.append(dict(video=new(), split=split, label='FAKE', original=r['video'], method=method, source=r['source'], donor=donor))
+        rows.append(dict(video=_name(rng, names), split=split, label='REAL', original=None, method='real', source='photo',
+                         material=by_id[who][(k // len(ids)) % len(by_id[who])], flip=False, donor=None))
     return rows
 
-def plan_dataset(photos, clips=(), videos=330, test=None, fakes_per_real=2, partial_frac=0.2, seed=0) -> pd.DataFrame:
-    "Decide every video of a data set (`videos` in all, `test` of them for testing): name, split, label, original, method, source, donor."
+def _split_plan(n, split, ids, by_id, windows, fakes_per_real, partial_frac, footage_frac, methods, rng, names) -> list[dict]:
+    "Rows for one split of `n` videos from photo identities `ids` and footage `windows`."
+    if n <= 0: return []
+    n_real = max(1, math.ceil(n / (1 + fakes_per_real)))
+    reals = _reals(n_real, split, ids, by_id, windows, footage_frac, rng, names)
+    rows = list(reals)
+    for k in range(n - n_real):
+        r = reals[k % len(reals)]
+        others = [i for i in ids if r['source'] == 'video' or i != identity_of(r['material'])]
+        method = methods[rng.integers(len(methods))]
+        if method == 'swap' and not others: method = 'self_blend'
+        donor = by_id[others[rng.integers(len(others))]][0] if method == 'swap' else None
+        if rng.random() < partial_frac: method += '+partial'
+        rows.append(dict(r, video=_name(rng, names), label='FAKE', original=r['video'], method=method, donor=donor))
+    return rows
+
+def plan_dataset(photos, windows=(), videos=330, test=None, fakes_per_real=2, partial_frac=0.2, footage_frac=0.5, methods=METHODS, seed=0) -> pd.DataFrame:
+    "Decide every video of a data set (`videos` in all, `test` of them for testing) from `photos` and footage `windows` [(path, start)]."
     rng = np.random.default_rng(seed)
     test = round(videos / 4) if test is None else test
     if not 0 <= test <= videos: raise DataError(f"test videos ({test}) must be between 0 and the number of videos ({videos})")
-    videos -= test
     by_id = {}
     for p in photos: by_id.setdefault(p.identity if isinstance(p, FacePhoto) else identity_of(p), []).append(p.path if isinstance(p, FacePhoto) else str(p))
     ids = sorted(by_id); rng.shuffle(ids)
-    n_test_ids = 0 if not test else max(1, round(len(ids) * test / (videos + test)))
     if test and len(ids) < 2: raise DataError("need photos of at least two people to keep test identities apart from training")
-    clips = [str(c) for c in clips]; rng.shuffle(clips)
-    n_test_clips = 0 if not test or not clips else max(1 if len(clips) > 1 else 0, round(len(clips) * test / (videos + test)))
+    n_test_ids = 0 if not test else max(1, round(len(ids) * test / videos))
+    files = sorted({p for p, _ in windows}); rng.shuffle(files)
+    test_files = set(files[:max(1 if len(files) > 1 else 0, round(len(files) * test / videos))] if test and files else [])
     names = set()
-    rows = (_split_plan(videos, 'train', ids[n_test_ids:], by_id, clips[n_test_clips:], fakes_per_real, partial_frac, rng, names)
-            + _split_plan(test, 'test', ids[:n_test_ids], by_id, clips[:n_test_clips], fakes_per_real, partial_frac, rng, names))
-    df = pd.DataFrame(rows, columns=['video', 'split', 'label', 'original', 'method', 'source', 'donor'])
+    rows = (_split_plan(videos - test, 'train', ids[n_test_ids:], by_id, [w for w in windows if w[0] not in test_files], fakes_per_real, partial_frac, footage_frac, methods, rng, names)
+            + _split_plan(test, 'test', ids[:n_test_ids], by_id, [w for w in windows if w[0] in test_files], fakes_per_real, partial_frac, footage_frac, methods, rng, names))
+    df = pd.DataFrame(rows, columns=PLAN_COLS)
     df['seed'] = rng.integers(2**31, size=len(df))
     return df
 
 # %% ../nbs/12_synth.ipynb #a6672897
-def _fake_params(row, n):
-    "Blend strength, frame range and per-fake seed of a fake, drawn from its own seed."
-    rng = np.random.default_rng(row['seed'])
-    frames = None
-    if row['method'].endswith('+partial'):
-        length = int(rng.integers(max(1, int(0.3 * n)), max(2, int(0.6 * n))))
-        a = int(rng.integers(0, n - length + 1)); frames = (a, a + length - 1)
-    return rng, dict(alpha=float(rng.uniform(0.75, 1.0)), frames=frames, seed=int(row['seed']))
+def _recipe(row, n) -> Recipe:
+    "The recipe of the fake in plan `row`, drawn from its own seed."
+    return random_recipe(row['method'].split('+')[0], np.random.default_rng(row['seed']), n, row['method'].endswith('+partial'))
+
+def _original_frames(orig, photos, size, n, fps, prof) -> tuple[list, list, np.ndarray|None]:
+    "The frames, main faces and camera path (None for footage) of one original."
+    if orig['source'] == 'photo':
+        p = photos[orig['material']]
+        base, _ = frame_size(size, prof)
+        return [p.img] * n, [(p.box, p.landmarks)] * n, camera_path(p, base, n, np.random.default_rng(prof.seed), prof.face_frac)
+    path, start = orig['material'].rsplit('@', 1)
+    _, out = frame_size(size, prof)
+    out = out if probe(path).portrait == (out[1] > out[0]) else out[::-1]
+    frames = clip_frames(path, out, n / fps, fps, float(start), prof.face_frac)
+    if orig['flip']: frames = [np.ascontiguousarray(f[:, ::-1]) for f in frames]
+    return frames, clip_faces(frames), None
 
 def _render_one(job):
-    "Render one original (photo or clip) and its fakes; returns the seconds it took."
+    "Render one original (a photo or a window of footage) and its fakes; returns the seconds it took."
     t0 = time.time()
     (orig, fakes, photos, size, n, fps, out_dirs) = job
     prof = Profile(**orig['profile'])
     paths = [out_dirs[orig['split']] / orig['video']] + [out_dirs[f['split']] / f['video'] for f in fakes]
     if all(p.exists() for p in paths): return 0.
-    writers = [H264Writer(p, fps, prof.crf) for p in paths]
+    frames, faces, Ms = _original_frames(orig, photos, size, n, fps, prof)
+    writers = [writer(p, fps, prof) for p in paths]
     for w in writers: w.__enter__()
-    try:
-        if orig['method'] == 'clip':
-            _, out = frame_size(size, prof)
-            info = probe(orig['source'])
-            out = out if info.portrait == (out[1] > out[0]) else out[::-1]
-            rng = np.random.default_rng(prof.seed)
-            gains = lighting(n, rng)
-            for i, f in enumerate(clip_frames(orig['source'], out, n / fps, fps)):
-                writers[0].write(degrade(f.astype(np.float32), prof, gains[i], np.random.default_rng([prof.seed, 10**6 + i]), out))
-        else:
-            photo = photos[orig['source']]
-            fk = []
-            for f in fakes:
-                rng, kw = _fake_params(f, n)
-                src, mask = (swap_source(photo, photos[f['donor']], res=int(rng.integers(64, 160))) if f['method'].startswith('swap')
-                             else self_blend_source(photo, rng))
-                fk.append(Fake(src, mask, **kw))
-            render_group(photo, fk, writers, size, n, prof)
+    try: render_group(frames, faces, [(_recipe(f, n), photos.get(f['donor'])) for f in fakes], writers, size, prof, Ms)
     except BaseException as e:
         for w in writers: w.__exit__(type(e), e, None)
         raise
@@ -313,36 +401,43 @@ def _render_one(job):
     return time.time() - t0
 
 # %% ../nbs/12_synth.ipynb #8b2f1144
+def _check_out(out, config):
+    "Refuse a folder `out` that holds something `synth` did not make, or a data set made with other settings."
+    if (out/'synth.json').exists():
+        if {k: v for k, v in json.loads((out/'synth.json').read_text()).items() if k in config} != config:
+            raise DataError(f"{out}: holds a data set made with other settings (see {out/'synth.json'}); choose a new folder")
+    elif out.exists() and any(out.iterdir()):
+        raise DataError(f"{out}: not empty, and not made by `deepfake-detect synth` (no synth.json): choose a new folder; nothing was written")
+
 def make_dataset(out, videos=330, test=None, size=(640, 360), seconds=2.0, fps=30, fakes_per_real=2, faces=None, clips=None,
-                 seed=0, partial_frac=0.2, portrait_frac=0.2, scales=SCALES, workers=1, progress=True) -> pd.DataFrame:
-    "Generate `videos` DFDC-shaped videos in `out` (`test` of them in `test_videos/`); returns the plan with `path` and `seconds`."
+                 seed=0, partial_frac=0.2, portrait_frac=0.2, scales=SCALES, footage_frac=0.5, methods=METHODS, workers=1, progress=True) -> pd.DataFrame:
+    "Generate `videos` DFDC-shaped videos in `out` (`test` of them in `test_videos/`) from photos `faces` and footage `clips`; returns the plan with `path` and `seconds`."
     out = Path(out)
     test = round(videos / 4) if test is None else test
     faces = Path(faces) if faces else default_data_dir('faces')
     if faces is None: raise DataError("no face photos found: pass faces=DIR (the repository ships data/faces)")
-    clip_paths = sorted(Path(clips).glob('*.mp4')) if clips else (sorted(default_data_dir('videos').glob('*.mp4')) if clips is None and default_data_dir('videos') else [])
+    clips = default_data_dir('videos') if clips is None else (Path(clips) if clips else None)
+    windows = clip_windows(clips, seconds) if clips else []
     size, n = tuple(int(x) for x in size), max(1, int(round(seconds * fps)))
     config = dict(videos=videos, test=test, size=list(size), seconds=seconds, fps=fps, fakes_per_real=fakes_per_real, faces=faces.resolve().name,
-                  clips=[p.name for p in clip_paths], seed=seed, partial_frac=partial_frac, portrait_frac=portrait_frac, scales=list(scales))
-    if (out/'synth.json').exists() and {k: v for k, v in json.loads((out/'synth.json').read_text()).items() if k in config} != config:
-        raise DataError(f"{out}: holds a data set made with other settings (see {out/'synth.json'}); choose a new folder")
-    plan = plan_dataset(find_photos(faces), clip_paths, videos, test, fakes_per_real, partial_frac, seed)
-    used = sorted(set(plan.source[plan.method != 'clip']) | set(plan.donor.dropna()))
+                  clips=sorted({Path(p).name for p, _ in windows}), seed=seed, partial_frac=partial_frac, portrait_frac=portrait_frac,
+                  scales=list(scales), footage_frac=footage_frac, methods=list(methods))
+    _check_out(out, config)
+    plan = plan_dataset(find_photos(faces), windows, videos, test, fakes_per_real, partial_frac, footage_frac, tuple(methods), seed)
+    used = sorted(set(plan.material[plan.source == 'photo']) | set(plan.donor.dropna()))
     photos = {p.path: p for p in load_photos(used)}
     lost = set(used) - set(photos)
     if lost: raise DataError(f"no usable face in {len(lost)} photos the plan needs: {', '.join(sorted(lost)[:3])}; remove them from {faces}")
-    prng = np.random.default_rng(seed + 1)
-    out_dirs = {'train': out/'train_sample_videos', 'test': out/'test_videos'}
-    jobs = []
+    prng, out_dirs, jobs = np.random.default_rng(seed + 1), {'train': out/'train_sample_videos', 'test': out/'test_videos'}, []
     for _, o in plan[plan.label == 'REAL'].iterrows():
-        prof = random_profile(prng, scales, portrait_frac)
+        prof = random_profile(prng, scales, portrait_frac if o.source == 'photo' else 0)
         fk = plan[plan.original == o.video]
-        need = {o.source} | set(fk.donor.dropna()) if o.method != 'clip' else set()
+        need = ({o.material} if o.source == 'photo' else set()) | set(fk.donor.dropna())
         jobs.append((dict(o, profile=asdict(prof)), [dict(f) for _, f in fk.iterrows()], {k: photos[k] for k in need}, size, n, fps, out_dirs))
     out.mkdir(parents=True, exist_ok=True)
     with atomic_write(out/'synth.json') as f: json.dump(config, f, indent=1)
     secs = {}
-    with ProcessPoolExecutor(workers) if workers > 1 else _Serial() as ex:
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) if workers > 1 else _Serial() as ex:   # spawned: a fork of a process that ran torch can hang
         it = ex.map(_render_one, jobs)
         for job, s in zip(jobs, progress_bar(it, total=len(jobs)) if progress else it):
             for v in [job[0]['video']] + [f['video'] for f in job[1]]: secs[v] = s / (1 + len(job[1]))
@@ -362,15 +457,15 @@ def _write_metadata(plan, out, n):
     "metadata.json for the training videos; sample_submission.csv and test_labels.csv for the test videos."
     md = {}
     for _, r in plan[plan.split == 'train'].iterrows():
-        e = dict(label=r.label, split='train', original=r.original if isinstance(r.original, str) else None, method=r.method)
-        if r.method.endswith('+partial'): e['frames'] = list(_fake_params(r, n)[1]['frames'])
+        e = dict(label=r.label, split='train', original=r.original if isinstance(r.original, str) else None, method=r.method, source=r.source)
+        if r.method.endswith('+partial'): e['frames'] = list(_recipe(r, n).frames)
         md[r.video] = e
     if md:
         with atomic_write(out/'train_sample_videos'/'metadata.json') as f: json.dump(md, f, indent=1)
     te = plan[plan.split == 'test']
     if len(te):
         write_submission({v: 0.5 for v in sorted(te.video)}, out/'test_videos'/'sample_submission.csv')
-        labels = te.assign(filename=te.video, label=(te.label == 'FAKE').astype(int))[['filename', 'label', 'original', 'method']]
+        labels = te.assign(filename=te.video, label=(te.label == 'FAKE').astype(int))[['filename', 'label', 'original', 'method', 'source']]
         with atomic_write(out/'test_labels.csv') as f: labels.sort_values('filename').to_csv(f, index=False)
 
 # %% ../nbs/12_synth.ipynb #a90c50cb

@@ -15,6 +15,7 @@ from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback
 from fastai.callback.schedule import fit_one_cycle
 from fastai.callback.fp16 import MixedPrecision
+import fastai.callback.channelslast   # adds Learner.to_channelslast
 from fastai.callback.mixup import MixUp
 from fastai.losses import LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy, RocAucBinary
@@ -22,7 +23,7 @@ from fastai.torch_core import set_seed
 from sklearn.metrics import roc_auc_score, roc_curve
 from .core import DeepfakeError, CLIP, atomic_write, clipped_log_loss, versions, take_options, no_more_options
 from .crops import CropIndex
-from .data import ZOOM, crop_table, crop_dls
+from .data import ZOOM, crop_table, crop_dls, check_landmarks
 from .model import (TrainOptions, create_model, model_config, splitter, export_model, load_model, model_paths, calibrate,
                                    fit_calibration, choose_clip)
 from .faces import torch_device
@@ -102,8 +103,10 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
     tbl = crop_table(ci, split=opts.split, valid_pct=opts.valid_pct, seed=opts.seed)
     cfg, dev, paths = model_config(opts.arch), torch_device(opts.device), model_paths(out)
+    if opts.sbi: check_landmarks(tbl, ci.root)
     dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], bs=opts.bs, pairs=opts.pairs, per_video=opts.per_video, valid_frames=opts.valid_frames,
-                                p_merge=opts.p_merge, epoch_pairs=opts.epoch_pairs, workers=opts.workers, seed=opts.seed, device=dev)
+                                p_merge=opts.p_merge, epoch_pairs=opts.epoch_pairs, workers=opts.workers, seed=opts.seed, device=dev,
+                                sbi=opts.sbi, p_source=opts.p_source)
     d0 = dls(opts.stages[0][0])
     vids = d0.valid_table.video.to_numpy()
     keep = KeepBest(paths['pth'].with_name(paths['pth'].stem + '.best.pth'))
@@ -111,7 +114,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     learn = Learner(d0, create_model(opts.arch, weights, dropout=opts.dropout), loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), splitter=splitter,
                     metrics=[accuracy, RocAucBinary(), VideoMetric(vids, 'auc'), VideoMetric(vids, 'logloss')], cbs=[keep])
     if opts.mixup: learn.add_cb(MixUp())
-    if dev.type == 'cuda': learn.to_fp16()
+    learn.to_channelslast(use_amp=dev.type == 'cuda')   # channels-last convolutions: a fifth faster on a CPU; with fp16 mixed precision on a GPU
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     _fit_stages(learn, keep, opts, dls)
     hist, best, v, cal, clip, acc = _evaluate(learn, keep, vids, dls, opts.calibration, dev)

@@ -13,12 +13,19 @@ import av
 from .core import DeepfakeError, default_mode, is_url, local_copy
 
 # %% auto #0
-__all__ = ['DECODERS', 'VideoError', 'VideoInfo', 'probe', 'probe_all', 'iter_frames', 'H264Writer', 'write_video', 'sample_idxs',
-           'Frames', 'decord_context', 'read_frames']
+__all__ = ['VIDEO_FILES', 'CODECS', 'DECODERS', 'MAX_SIDE', 'VideoError', 'VideoInfo', 'check_file', 'probe', 'probe_all',
+           'iter_frames', 'VideoWriter', 'write_video', 'sample_idxs', 'Frames', 'decord_context', 'read_size',
+           'read_frames']
 
 # %% ../nbs/01_video.ipynb #5f2f78ea
+VIDEO_FILES = ('.mp4', '.mkv', '.avi', '.mov', '.webm', '.flv', '.mpg', '.mpeg', '.m4v', '.gif')   # what the sample generator reads footage from
+
 class VideoError(DeepfakeError):
-    "A video file that cannot be read: the message names the file and the reason."
+    "A video file that cannot be read: the message names the file and the reason; `transient` if trying again may work (a timeout, a crash, a failed download)."
+    def __init__(self, message='', transient=False):
+        super().__init__(message)
+        self.transient = transient
+    def __reduce__(self): return (VideoError, (str(self), self.transient))   # survives the trip back from a decoding process
 
 @dataclass
 class VideoInfo:
@@ -38,11 +45,16 @@ class VideoInfo:
     def dict(self) -> dict: return asdict(self)
 
 # %% ../nbs/01_video.ipynb #c734efd9
-def _open(path):
+def check_file(path) -> Path:
+    "`path` if it may be a video; a `VideoError` (permanent) if it is missing, a folder or empty: found without decoding anything."
     path = Path(path)
     if not path.exists(): raise VideoError(f"{path}: no such file")
     if path.is_dir(): raise VideoError(f"{path}: is a folder, not a video")
     if path.stat().st_size == 0: raise VideoError(f"{path}: empty file (0 bytes)")
+    return path
+
+def _open(path):
+    path = check_file(path)
     try: return av.open(str(path))
     except PermissionError: raise VideoError(f"{path}: permission denied") from None
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
@@ -57,7 +69,7 @@ def _on_local_copy(f, path, *args, **kw):
             except VideoError as e: raise VideoError(str(e).replace(str(lp), str(path))) from None
     except VideoError: raise
     except FileNotFoundError: raise VideoError(f"{path}: no such file") from None
-    except Exception as e: raise VideoError(f"{path}: could not fetch it ({e.__class__.__name__}: {e})") from None
+    except Exception as e: raise VideoError(f"{path}: could not fetch it ({e.__class__.__name__}: {e})", transient=True) from None   # the network may come back
     return dataclasses.replace(r, path=str(path))
 
 def probe(path) -> VideoInfo:
@@ -109,10 +121,13 @@ def iter_frames(path, start=0.0, stop=None):
         except av.error.FFmpegError as e: raise VideoError(f"{path}: decoding failed ({e.__class__.__name__}: {e})") from None
 
 # %% ../nbs/01_video.ipynb #42611d0e
-class H264Writer:
-    "Context manager that streams RGB uint8 frames into an H.264 `.mp4` at `path`, written atomically."
-    def __init__(self, path, fps=30, crf=23, preset='veryfast'):
-        self.path, self.fps, self.crf, self.preset = Path(path), fps, crf, preset
+CODECS = ('libx264', 'mpeg4', 'mpeg1video')
+
+class VideoWriter:
+    "Context manager that streams RGB uint8 frames into an `.mp4` at `path` (H.264 by default), written atomically."
+    def __init__(self, path, fps=30, crf=23, preset='veryfast', codec='libx264', kbps=400):
+        if codec not in CODECS: raise ValueError(f"codec {codec!r}: choose from {', '.join(CODECS)}")
+        self.path, self.fps, self.crf, self.preset, self.codec, self.kbps = Path(path), fps, crf, preset, codec, kbps
         self.c = self.s = None; self.n = 0
 
     def __enter__(self):
@@ -128,9 +143,10 @@ class H264Writer:
             raise ValueError(f"expected a uint8 frame of shape (H,W,3), got {frame.dtype} {frame.shape}")
         if self.s is None:
             fps = int(self.fps) if float(self.fps).is_integer() else self.fps
-            self.s = self.c.add_stream('libx264', rate=fps)
+            self.s = self.c.add_stream(self.codec, rate=fps)
             self.s.width, self.s.height, self.s.pix_fmt = frame.shape[1] // 2 * 2, frame.shape[0] // 2 * 2, 'yuv420p'
-            self.s.options = {'crf': str(self.crf), 'preset': self.preset}
+            if self.codec == 'libx264': self.s.options = {'crf': str(self.crf), 'preset': self.preset}
+            else: self.s.bit_rate, self.s.codec_context.gop_size = int(self.kbps * 1000), 15
             # one thread and explicit timestamps keep x264's output as reproducible as it gets (PyAV ignores a 'threads' option)
             self.s.codec_context.thread_count = 1
         vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame[:self.s.height, :self.s.width]), format='rgb24')
@@ -149,9 +165,9 @@ class H264Writer:
             else: Path(self.tmp).unlink(missing_ok=True)
 
 # %% ../nbs/01_video.ipynb #f2172965
-def write_video(frames, path, fps=30, crf=23, preset='veryfast'):
-    "Write RGB uint8 `frames` (N,H,W,3 array or iterable of frames) to `path` as H.264, atomically."
-    with H264Writer(path, fps, crf, preset) as w:
+def write_video(frames, path, fps=30, crf=23, preset='veryfast', codec='libx264', kbps=400):
+    "Write RGB uint8 `frames` (N,H,W,3 array or iterable of frames) to `path` (H.264, or `codec` at `kbps`), atomically."
+    with VideoWriter(path, fps, crf, preset, codec, kbps) as w:
         for f in frames: w.write(f)
     return Path(path)
 
@@ -177,6 +193,7 @@ class Frames:
     path: str = ''
     decoder: str = ''
     seconds: float = 0.0
+    missing: int = 0     # sampled frames that could not be decoded (a file damaged in the middle)
 
     def __len__(self): return len(self.idxs)
     @property
@@ -216,10 +233,15 @@ def decord_context(device='auto'):
         return decord.cpu(0), 'cpu'
 
 # %% ../nbs/01_video.ipynb #48d361c3
-def _read_decord(path, n, sample_kw, device):
+def _coded(size, rotation) -> tuple|None:
+    "The stored (W, H) that shows as `size` (W, H) after `rotation`."
+    return None if size is None else (size[::-1] if int(round((rotation or 0) / 90)) % 2 else size)
+
+def _read_decord(path, n, sample_kw, device, size=None):
     import decord
     ctx, where = decord_context(device)
-    try: vr = decord.VideoReader(str(path), ctx=ctx, num_threads=1)
+    w, h = _coded(size, probe(path).rotation) or (-1, -1)
+    try: vr = decord.VideoReader(str(path), ctx=ctx, num_threads=1, width=w, height=h)   # scaled in the decoder: a 8K clip never sits in memory
     except decord.DECORDError as e: raise VideoError(f"decord cannot open it: {str(e).splitlines()[0][-120:]}") from None
     try:
         n_frames, fps = len(vr), float(vr.get_avg_fps())
@@ -230,17 +252,27 @@ def _read_decord(path, n, sample_kw, device):
     finally: del vr   # a reader kept across videos grows memory (decord #197/#208)
     return data, idxs, fps, n_frames, f'decord-{where}'
 
-def _read_pyav(path, n, sample_kw, device):
+def _read_pyav(path, n, sample_kw, device, size=None):
+    "PyAV, packet by packet: a damaged packet is skipped, and the frames after it are read."
     info = probe(path)
     idxs = sample_idxs(info.frames, n, **sample_kw)
-    want, got, found = set(idxs.tolist()), [], []
-    for i, (_, f) in enumerate(iter_frames(path)):
-        if i in want: got.append(f); found.append(i)
-        if i >= idxs[-1]: break
+    want, got, found, i = set(idxs.tolist()), [], [], 0
+    coded = _coded(size, info.rotation)
+    with _open(path) as c:
+        s = c.streams.video[0]; s.thread_type = 'AUTO'
+        for packet in c.demux(s):
+            try: frames = packet.decode()
+            except av.error.FFmpegError: continue
+            for fr in frames:
+                if i in want:
+                    img = fr.to_ndarray(width=coded[0], height=coded[1], format='rgb24') if coded else fr.to_ndarray(format='rgb24')
+                    got.append(_upright(img, getattr(fr, 'rotation', 0))); found.append(i)
+                i += 1
+            if i > idxs[-1]: break
     if not got: raise VideoError("PyAV decoded no frame")
     return np.stack(got), np.array(found), info.fps, max(info.frames, found[-1] + 1), 'pyav'
 
-def _read_opencv(path, n, sample_kw, device):
+def _read_opencv(path, n, sample_kw, device, size=None):
     import cv2
     cap = cv2.VideoCapture(str(path))
     try:
@@ -252,7 +284,7 @@ def _read_opencv(path, n, sample_kw, device):
             if not cap.grab(): break
             if i in want:
                 ok, f = cap.retrieve()
-                if ok: got.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB)); found.append(i)
+                if ok: got.append(cv2.cvtColor(f if size is None else cv2.resize(f, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)); found.append(i)
     finally: cap.release()
     if not got: raise VideoError("OpenCV decoded no frame")
     return np.stack(got), np.array(found), fps, n_frames, 'opencv'
@@ -268,25 +300,34 @@ def _decoder(name):
         return getattr(importlib.import_module(mod), fn)
     raise ValueError(f"unknown decoder {name!r}: expected one of {', '.join(DECODERS)} or 'module:function'")
 
-def _check(data, idxs, info, name):
-    "Raise `VideoError` unless `data` holds one frame per index, all of the displayed size."
+def _check(data, idxs, size, name):
+    "Raise `VideoError` unless `data` holds one frame per index, all of `size` (W, H)."
     if data.ndim != 4 or data.shape[-1] != 3 or data.dtype != np.uint8: raise VideoError(f"{name} returned {data.dtype} {data.shape}, not uint8 (N,H,W,3)")
     if len(data) != len(idxs): raise VideoError(f"{name} returned {len(data)} frames for {len(idxs)} indices")
-    if (data.shape[2], data.shape[1]) != (info.width, info.height):
-        raise VideoError(f"{name} returned {data.shape[2]}x{data.shape[1]} frames; the video is {info.width}x{info.height}")
+    if (data.shape[2], data.shape[1]) != tuple(size):
+        raise VideoError(f"{name} returned {data.shape[2]}x{data.shape[1]} frames; the video is {size[0]}x{size[1]}")
+
+MAX_SIDE = 1920
+
+def read_size(info, max_side=MAX_SIDE) -> tuple[int, int]:
+    "The (W, H) frames of a video `info` are read at: as displayed, or shrunk (even sides) so the long side is at most `max_side`."
+    s = min(1.0, max_side / max(info.width, info.height)) if max_side else 1.0
+    return (info.width, info.height) if s == 1 else (max(2, round(info.width * s / 2) * 2), max(2, round(info.height * s / 2) * 2))
 
 # %% ../nbs/01_video.ipynb #42eab820
-def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav')) -> Frames:
-    "Read `n` frames of the video at `path` (see `sample_idxs`; a URL is fetched first), trying `decoders` in order; verified, upright."
-    if is_url(path): return _on_local_copy(read_frames, path, n, every, jitter, seed, device, decoders)
+def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'), max_side=MAX_SIDE) -> Frames:
+    "Read `n` frames of the video at `path` (see `sample_idxs`; a URL is fetched first), trying `decoders` in order; verified, upright, long side <= `max_side`."
+    if is_url(path): return _on_local_copy(read_frames, path, n, every, jitter, seed, device, decoders, max_side)
     t0 = time.time()
     info = probe(path)
-    errors, kw = [], dict(every=every, jitter=jitter, seed=seed)
+    size, errors, kw = read_size(info, max_side), [], dict(every=every, jitter=jitter, seed=seed)
+    scaled = size if size != (info.width, info.height) else None
     for name in decoders:
         try:
-            data, idxs, fps, n_frames, served = _decoder(name)(path, n, kw, device)
-            _check(data, idxs, info, served)
-            return Frames(data, np.asarray(idxs), fps, n_frames, str(path), served, time.time() - t0)
+            data, idxs, fps, n_frames, served = _decoder(name)(path, n, kw, device, *([scaled] if scaled else []))
+            _check(data, idxs, size, served)
+            asked = len(sample_idxs(n_frames, n, **kw))
+            return Frames(data, np.asarray(idxs), fps, n_frames, str(path), served, time.time() - t0, max(0, asked - len(idxs)))
         except VideoError as e: errors.append(f"{name}: {e}")
         except Exception as e: errors.append(f"{name}: {e.__class__.__name__}: {str(e)[:200]}")
     raise VideoError(f"{path}: no decoder could read it ({'; '.join(errors)})")

@@ -11,7 +11,7 @@ TRAIN = ROOT/'data'/'sample'/'train_sample_videos'
 def face_frames(n):
     "`n` frames of a real photo clip of the sample (one face, well lit)."
     md = json.loads((TRAIN/'metadata.json').read_text())
-    real = next(TRAIN/k for k in sorted(md) if md[k]['label'] == 'REAL' and md[k].get('method') == 'photo')
+    real = next(TRAIN/k for k in sorted(md) if md[k]['label'] == 'REAL' and md[k].get('source') == 'photo')
     fr = [f for _, f in iter_frames(real)]
     return [fr[i % len(fr)] for i in range(n)]
 

@@ -132,3 +132,17 @@ def test_videos_by_url(cluster, quick_model, tmp_path):
     pb = predict(test.as_uri(), quick_model, frames=4, progress=False, engine='ray', ray=RayOptions(shard=2))
     assert pb.path.str.startswith('file://').all() and pa.filename.tolist() == pb.filename.tolist()
     assert pa.status.tolist() == pb.status.tolist() == ['ok'] * 4 + ['missing'] and np.abs(pa.label - pb.label).max() < 1e-6
+
+def test_a_worker_that_cannot_start_stops_the_run(cluster, quick_model, tmp_path):
+    "Issue 14, item 2: a worker whose construction fails stops the run with its cause (exit 2), instead of giving every video the prior."
+    d = tmp_path/'v'; d.mkdir()
+    for v in sorted(TEST.glob('*.mp4'))[:2]: shutil.copy(v, d/v.name)
+    r = subprocess.run([str(EXE), 'extract', str(d), str(tmp_path/'c'), '--engine', 'ray', '--ray-address', 'auto', '--device', 'cuda:7'],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 2 and 'the Ray workers could not start' in r.stderr and 'cuda:7' in r.stderr and 'Traceback' not in r.stderr, r.stderr[-2000:]
+    # a .pkl given with its safe pair beside it: the driver loads the pair, and so do the workers (they are sent the files it read)
+    pkl = quick_model.with_suffix('.pkl')
+    r = subprocess.run([str(EXE), 'predict', str(d), '--model', str(pkl), '--out', str(tmp_path/'s.csv'), '--frames', '4',
+                        '--engine', 'ray', '--ray-address', 'auto'], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (pd.read_csv(tmp_path/'s_videos.csv').status == 'ok').all()

@@ -1,0 +1,88 @@
+"""Extraction against the DFDC 1st-place extractor, and predict end to end, in one run on the same DFDC-shaped clips.
+
+    python bench/bench_speed.py --kernel-utils /path/to/dfdc_deepfake_challenge/kernel_utils.py [--videos 9] [--model M.pth]
+
+The 1st-place team's `kernel_utils.py` (selimsef/dfdc_deepfake_challenge, MIT) is the user's copy: it is loaded from
+the path given, never committed here. Its `VideoReader.read_frames` (OpenCV, 32 frames spread over the clip) feeds its
+`FaceExtractor` (facenet-pytorch MTCNN on frames at half size), run on the CPU as it would run without a GPU; its
+extractor is timed as a whole process, like `deepfake-detect extract`, on the same clips (1920x1080, 10 s, 300 frames,
+made by `synth`, with no metadata, so no fake reuses its original's boxes). Prints seconds per video for each and the
+ratio; then `deepfake-detect predict` end to end (whole process, start-up included) in seconds per video.
+"""
+import argparse, json, os, subprocess, sys, tempfile, textwrap, time
+from pathlib import Path
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = Path(sys.executable).parent/'deepfake-detect'
+
+FIRST = """
+import sys, time, json, types, numpy as np
+np.int = int                                                  # removed from numpy since; the kernel still uses it
+try: import albumentations.augmentations.functional
+except ImportError:                                           # only its image_compression is imported, and extraction never calls it
+    m = types.ModuleType('albumentations'); m.augmentations = types.ModuleType('a'); m.augmentations.functional = types.ModuleType('f')
+    m.augmentations.functional.image_compression = None
+    sys.modules.update({'albumentations': m, 'albumentations.augmentations': m.augmentations, 'albumentations.augmentations.functional': m.augmentations.functional})
+import facenet_pytorch.models.mtcnn as fm
+_init = fm.MTCNN.__init__
+def _cpu(self, *a, **k): k['device'] = 'cpu'; _init(self, *a, **k)   # the kernel asks for cuda; this machine has none
+fm.MTCNN.__init__ = _cpu
+sys.path.insert(0, {dir!r})
+from kernel_utils import VideoReader, FaceExtractor
+reader = VideoReader(verbose=False)
+ex = FaceExtractor(lambda p: reader.read_frames(p, num_frames=32))
+names = {names!r}
+faces = 0
+for i in range(len(names)):
+    faces += sum(len(r['faces']) for r in ex.process_videos({folder!r}, names, [i]))
+print(json.dumps(dict(faces=faces)))
+"""
+
+def make_videos(data, n):
+    "`n` DFDC-shaped clips in `data` (made once, then reused)."
+    from deepfake_detect.synth import make_dataset
+    vids = data/'videos'
+    if not vids.exists() or len(list(vids.glob('*.mp4'))) < n:
+        t0 = time.time()
+        plan = make_dataset(data/'synth', videos=n, test=0, size=(1920, 1080), seconds=10, fps=30, clips=False, scales=(1,), portrait_frac=0,
+                            workers=2, seed=0, progress=False)
+        vids.mkdir(parents=True, exist_ok=True)
+        for p in plan.path: os.replace(p, vids/Path(p).name)          # a plain folder: no metadata, so nothing is reused
+        print(f"made {n} DFDC-shaped clips in {time.time() - t0:.0f} s", flush=True)
+    return sorted(vids.glob('*.mp4'))[:n]
+
+def timed(cmd, **kw):
+    t0 = time.time(); r = subprocess.run(cmd, capture_output=True, text=True, **kw); dt = time.time() - t0
+    if r.returncode: raise SystemExit(f"{cmd[:3]} failed:\n{r.stderr[-3000:]}")
+    return dt, r
+
+def main(kernel_utils, n, model, data, frames):
+    paths = make_videos(Path(data), n)
+    folder = paths[0].parent
+    code = FIRST.format(dir=str(Path(kernel_utils).resolve().parent), names=[p.name for p in paths], folder=str(folder))
+    t_first, r1 = timed([sys.executable, '-c', code])
+    out = Path(tempfile.mkdtemp())
+    t_ours, r2 = timed([str(EXE), 'extract', str(folder), str(out/'crops'), '--frames', '32'])
+    st = pd.read_csv(out/'crops'/'status.csv')
+    rows = [dict(extractor='1st place (kernel_utils VideoReader + FaceExtractor, CPU)', videos=n, faces=json.loads(r1.stdout.strip().splitlines()[-1])['faces'],
+                 **{'s/video': t_first / n}),
+            dict(extractor='deepfake-detect extract', videos=n, faces=int(st.faces.sum()), **{'s/video': t_ours / n})]
+    print(f"### Extraction, whole processes, {n} DFDC-shaped clips (1920x1080, 10 s, 300 frames), 32 frames each\n")
+    print(pd.DataFrame(rows).round(2).to_markdown(index=False))
+    print(f"\ndeepfake-detect extract is {t_first / t_ours:.2f}x faster than the 1st-place extractor\n")
+    if model:
+        t_pred, r3 = timed([str(EXE), 'predict', str(folder), '--model', str(model), '--out', str(out/'sub.csv'), '--frames', str(frames)])
+        log = pd.read_csv(out/'sub_videos.csv')
+        print(f"### Predict end to end: {t_pred / n:.2f} s/video ({n} videos, {frames} frames, status {log.status.value_counts().to_dict()})")
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--kernel-utils', required=True, help="the 1st-place team's kernel_utils.py (your copy)")
+    ap.add_argument('--videos', type=int, default=9)
+    ap.add_argument('--model', default=None, help='a model .pth for the predict timing')
+    ap.add_argument('--frames', type=int, default=16, help='frames per video for predict')
+    ap.add_argument('--data', default='/tmp/dfdc_speed')
+    a = ap.parse_args()
+    main(a.kernel_utils, a.videos, a.model, a.data, a.frames)

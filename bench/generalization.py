@@ -1,0 +1,96 @@
+"""Does the detector generalise? Train variants on the sample and score each on the sample's test videos and on the held-out set.
+
+    python bench/generalization.py --exp lomo      # leave one method out, with and without self-blended fakes
+    python bench/generalization.py --exp backbone  # EfficientNet-Lite0/1/2 and ResNet18 under the demo's schedule
+    python bench/generalization.py --exp sbi       # the share of self-blended fakes
+    python bench/generalization.py --exp demo      # the demo's own settings, as `make demo` trains them
+
+Every variant trains with the demo's schedule on the crops of data/sample/train_sample_videos (extracted once, 32 frames),
+predicts data/sample/test_videos and data/heldout/videos (16 frames, 2 TTA views, crops cached so only the models
+differ) and evaluates both. Prints a markdown table per experiment and writes it as CSV to --out (bench/results/).
+The held-out set (bench/heldout.py) is for measuring only: no variant is chosen on it here, the table reports it.
+"""
+import argparse, json, time
+from pathlib import Path
+import numpy as np
+import pandas as pd
+from deepfake_detect.core import read_metadata
+from deepfake_detect.crops import extract, CropIndex
+from deepfake_detect.model import TrainOptions
+from deepfake_detect.train import train
+from deepfake_detect.inference import predict
+from deepfake_detect.evaluate import evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE, HELDOUT = ROOT/'data'/'sample', ROOT/'data'/'heldout'
+
+def without(ci, methods, meta):
+    "`ci` with the fakes made by `methods` (base names) left out."
+    base = meta.set_index('video').method.str.split('+').str[0]
+    drop = set(base[base.isin(methods)].index)
+    return CropIndex(ci.index[~ci.index.video.isin(drop)].reset_index(drop=True), ci.status[~ci.status.video.isin(drop)].reset_index(drop=True), ci.root)
+
+def base_method_auc(sub, labels) -> dict:
+    "AUC of each base method's fakes (`swap` with `swap+partial`) against all real videos."
+    from sklearn.metrics import roc_auc_score
+    df = pd.read_csv(labels).merge(pd.read_csv(sub).rename(columns={'label': 'p'}), on='filename')
+    if 'method' not in df: return {}
+    base, real = df.method.str.split('+').str[0], df[df.label == 0]
+    return {m: float(roc_auc_score(np.r_[np.zeros(len(real)), np.ones(len(g))], np.r_[real.p, g.p]))
+            for m, g in df[df.label == 1].groupby(base[df.label == 1])}
+
+def score(model, work, name, sample=SAMPLE, heldout=HELDOUT):
+    "Predict and evaluate the sample's test videos and the held-out set with `model`: a dict of figures."
+    row = {}
+    for key, videos, labels in (('test', sample/'test_videos', sample/'test_labels.csv'), ('heldout', heldout/'videos', heldout/'labels.csv')):
+        if not Path(videos).exists(): continue
+        sub = work/name/f'{key}.csv'
+        predict(videos, [model], out=sub, frames=16, tta=2, cache=work/f'cache_{key}', progress=False)
+        r = evaluate(sub, labels, n_wrong=0)
+        row.update({f'{key}_auc': r['auc'], f'{key}_logloss': r['log_loss'], f'{key}_mean_p_real': r['mean_p_real'], f'{key}_mean_p_fake': r['mean_p_fake']})
+        for m in r.get('by_method', []):
+            if m['auc_vs_real'] is not None: row[f"{key}_auc_{m['method']}"] = m['auc_vs_real']
+        for s in r.get('by_source', []): row.update({f"{key}_{s['source']}_auc": s['auc'], f"{key}_{s['source']}_logloss": s['log_loss']})
+        row.update({f'{key}_auc_all_{m}': a for m, a in base_method_auc(sub, labels).items()})
+    return row
+
+def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT):
+    rows = []
+    for name, opts, drop in variants:
+        t0 = time.time()
+        ci = without(CropIndex.load(crops), drop, meta) if drop else CropIndex.load(crops)
+        r = train(ci, work/name/'model.pkl', opts, progress=False)
+        row = dict(variant=name, train_s=round(time.time() - t0), valid_auc=r['config']['metrics']['video_auc'], clip=r['config']['clip'])
+        row.update(score(r['paths']['pth'], work, name, sample, heldout))
+        rows.append(row)
+        print(json.dumps(row, default=str), flush=True)
+    return pd.DataFrame(rows)
+
+def variants(exp, sbi):
+    M = ('swap', 'self_blend', 'warp')
+    if exp == 'lomo': return [(f'no_{m}_sbi{s:g}', TrainOptions(sbi=s), (m,)) for m in M for s in (0.0, sbi)]
+    if exp == 'backbone': return [(a, TrainOptions(arch=a, sbi=sbi), ()) for a in ('efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2', 'resnet18')]
+    if exp == 'sbi': return [(f'sbi{s:g}', TrainOptions(sbi=s), ()) for s in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    if exp == 'demo': return [('demo', TrainOptions(), ())]
+    if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
+    raise SystemExit(f"unknown experiment {exp!r}")
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--exp', default='demo', help='lomo, backbone, sbi or demo')
+    ap.add_argument('--sbi', type=float, default=None, help='the share of self-blended fakes where a variant uses them (default: the demo\'s)')
+    ap.add_argument('--work', default='/tmp/generalization')
+    ap.add_argument('--sample', default=str(SAMPLE), help='the sample (train_sample_videos/, test_videos/, test_labels.csv)')
+    ap.add_argument('--heldout', default=str(HELDOUT), help='the held-out set (videos/, labels.csv)')
+    ap.add_argument('--only', default=None, help='run only the variants whose names contain this')
+    ap.add_argument('--out', default=str(ROOT/'bench'/'results'))
+    a = ap.parse_args()
+    work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
+    crops, sample, heldout = work/'crops', Path(a.sample), Path(a.heldout)
+    extract(sample/'train_sample_videos', crops, frames=32, progress=False)
+    meta = read_metadata(sample/'train_sample_videos')
+    vs = [v for v in variants(a.exp, TrainOptions().sbi if a.sbi is None else a.sbi) if a.only is None or a.only in v[0]]
+    df = run(vs, work, crops, meta, sample, heldout)
+    Path(a.out).mkdir(parents=True, exist_ok=True)
+    df.to_csv(Path(a.out)/f'{a.exp}.csv', index=False)
+    print(df.round(3).to_markdown(index=False))

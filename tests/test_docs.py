@@ -1,0 +1,35 @@
+"The docs site builds offline from the notebooks' stored outputs, and a real browser shows its figures (issue 17)."
+import re, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+from conftest import ROOT
+
+def _chromium():
+    return next((shutil.which(n) for n in ('chromium', 'chromium-browser', 'google-chrome') if shutil.which(n)), None)
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory, offline_env):
+    "`mkdocs build` (what `make docs` runs) into a temporary folder, offline."
+    out = tmp_path_factory.mktemp('site')/'_docs'
+    env = dict(offline_env, NO_MKDOCS_2_WARNING='1')
+    r = subprocess.run([str(Path(sys.executable).parent/'mkdocs'), 'build', '-q', '-d', str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out
+
+def test_every_notebook_page_is_built(site):
+    for nb in sorted((ROOT/'nbs').glob('[0-9]*.ipynb')) + [ROOT/'nbs'/'index.ipynb']:
+        page = site/nb.with_suffix('.html').name
+        assert page.exists(), page
+    assert not re.search(r'<(?:script|img|link)[^>]+(?:src|href)="https?://', (site/'03_faces.html').read_text())   # nothing fetched from the web
+
+@pytest.mark.parametrize('page', ['index.html', '03_faces.html'])
+def test_pages_show_their_figures_in_headless_chromium(site, page, tmp_path):
+    exe = _chromium()
+    if exe is None: pytest.skip("Chromium is not installed here (Debian: apt-get install chromium); CI installs it and runs this test")
+    flags = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', f'--user-data-dir={tmp_path/"profile"}']
+    dom = subprocess.run(flags + ['--virtual-time-budget=10000', '--dump-dom', (site/page).as_uri()], capture_output=True, text=True, timeout=120).stdout
+    body = re.search(r'<body([^>]*)>', dom)
+    assert body, dom[:500]
+    attrs = dict(re.findall(r'data-([\w-]+)="(\d+)"', body.group(1)))
+    assert int(attrs.get('images', 0)) >= 1, f"{page}: no figure (run `make notebooks` to store the outputs)"
+    assert attrs['images-rendered'] == attrs['images'], f"{page}: only {attrs['images-rendered']} of {attrs['images']} images rendered"
