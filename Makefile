@@ -51,3 +51,4 @@ check: install
 	$(BIN)/nbdev_clean
 	@git status --porcelain -- nbs | grep . && { echo "notebooks are not clean: run make clean and commit"; exit 1; } || true
 	$(BIN)/python .ci/readme.py --check
+	$(BIN)/python .ci/notebooks.py --check

@@ -50,7 +50,7 @@ def main(model, tmp):
     row('2. extract --engine ray --device cuda:7 (no GPU)', rc, tb, msg)
     pkl = tmp/'m.pkl'; pkl.write_bytes(b'not a pickle'); shutil.copy(model, tmp/'m.pth'); shutil.copy(model.with_suffix('.json'), tmp/'m.json')
     rc, tb, msg = run('predict', d, '--model', pkl, '--out', tmp/'r.csv', '--engine', 'ray')
-    row('2. predict --model m.pkl --engine ray (m.pth beside it)', rc, tb, msg)
+    row('2. predict --model m.pkl --engine ray (m.pth beside it)', rc, tb, f"{statuses(tmp/'r_videos.csv')} (the safe .pth pair is used)" if rc == 0 else msg)
     # 4. impossible settings
     for args in [('--weights', 'nan,1'), ('--budget-hours', 'nan'), ('--prior', 'nan'), ('--clip', 'inf')]:
         rc, tb, msg = run('predict', d, '--model', model, '--model', model, *args, '--out', tmp/'x.csv')
@@ -86,7 +86,7 @@ def main(model, tmp):
     sys.path.insert(0, str(ROOT/'bench'))
     from bench_extract import tree_rss
     import time
-    proc = subprocess.Popen([EXE, 'extract', str(m), str(tmp/'mc'), '--frames', 32], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen([EXE, 'extract', str(m), str(tmp/'mc'), '--frames', '32'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     peak = 0
     while proc.poll() is None: peak = max(peak, tree_rss(proc.pid)); time.sleep(0.1)
     idx = pd.read_csv(tmp/'mc'/'index.csv')

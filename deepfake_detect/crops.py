@@ -10,7 +10,7 @@ __all__ = ['BOX_COLS', 'LANDMARK_COLS', 'INDEX_COLS', 'STATUS_COLS', 'video_tabl
 # %% ../nbs/05_crops.ipynb #ed8b3c84
 import json, math, numbers, os, shutil, time
 from contextlib import contextmanager
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -78,13 +78,15 @@ def jpeg_bytes(crop, quality=90) -> bytes:
 
 def crop_files(frames:Frames, tracks, margin=1.3, max_size=320, quality=90) -> tuple[list[dict], list[tuple]]:
     "Index rows and `(name, JPEG bytes)` of each face of `tracks` in `frames`, named `<track>_<frame>.jpg`; nothing is written."
+    # boxes as stored (2 decimals), so that a fake that reuses them from the index gets the very same crop boxes
+    tracks = [replace(t, faces=[replace(f, box=np.round(np.asarray(f.box, float), 2)) for f in t.faces]) for t in tracks]
     boxes = {(f.track, f.frame): f.box for t in tracks for f in t.faces}
     rows, files = [], []
     for t, f, (x0, y0, x1, y1), crop in cut_faces(frames, tracks, margin, max_size):
         name = f'{t.id}_{f.frame:05d}.jpg'
         lm = np.full(10, np.nan) if f.landmarks is None else np.round(np.asarray(f.landmarks, float).ravel(), 2)
         rows.append(dict(frame=f.frame, track=t.id, x0=x0, y0=y0, x1=x1, y1=y1, prob=round(f.prob, 5), interpolated=f.interpolated,
-                         crop_path=name, **dict(zip(BOX_COLS, np.round(boxes[(t.id, f.frame)], 2))), **dict(zip(LANDMARK_COLS, lm))))
+                         crop_path=name, **dict(zip(BOX_COLS, boxes[(t.id, f.frame)])), **dict(zip(LANDMARK_COLS, lm))))
         files.append((name, jpeg_bytes(crop, quality)))
     return rows, files
 

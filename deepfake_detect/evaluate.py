@@ -51,7 +51,7 @@ def metrics(y, p, clips=CLIPS) -> dict:
                 log_loss_at_clip={('none' if c is None else str(c)): log_loss(y, p if c is None else np.clip(p, c, 1 - c)) for c in clips},
                 constant_0_5=log_loss(y, np.full(len(y), 0.5)))
 
-# %% ../nbs/10_evaluate.ipynb #8cdaddba
+# %% ../nbs/10_evaluate.ipynb #30e202bb
 def _auc(y, p): return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
 
 def group_tables(df) -> dict:

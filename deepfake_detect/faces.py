@@ -76,7 +76,7 @@ def _per_frame(boxes, probs, points, n) -> list[tuple[np.ndarray, np.ndarray, np
         out.append((np.asarray(b, float).reshape(-1, 4), np.asarray(probs[i], float).reshape(-1), np.asarray(points[i], float).reshape(-1, 5, 2)))
     return out
 
-# %% ../nbs/03_faces.ipynb #94971f99
+# %% ../nbs/03_faces.ipynb #15178490
 MAX_FACES = 8
 
 class Detector:

@@ -142,7 +142,7 @@ SPLITS = ('original', 'part')
 @dataclass
 class TrainOptions:
     "How a model is trained: backbone, schedule, batches, augmentation, validation, calibration."
-    sizes:str='96:3,128:3,160:2' # progressive resizing: SIZE:EPOCHS per stage (on a GPU and DFDC, try 128:2,192:2,224:2)
+    sizes:str='96:4,128:3' # progressive resizing: SIZE:EPOCHS per stage (on a GPU and DFDC, try 128:2,192:2,224:2)
     arch:str='efficientnet_lite0' # efficientnet_lite0/1/2 (ImageNet weights offline), resnet18/34/50, or a timm name
     weights:str='imagenet' # 'imagenet' (shipped weights), a local state dict PATH, or 'none' (random)
     bs:int=32 # batch size (pairs: half real, half fake)

@@ -77,7 +77,7 @@ def load_photos(paths, max_side=1024, min_prob=0.9) -> list[FacePhoto]:
     if skipped: warnings.warn(f"skipped {len(skipped)} photos: {', '.join(skipped[:5])}")
     return res
 
-# %% ../nbs/12_synth.ipynb #c955bec9
+# %% ../nbs/12_synth.ipynb #e7ec1626
 def _faces_in(det, frames, min_prob=0.9) -> list:
     "Per frame, the (box, landmarks, prob) of every confident face MTCNN finds."
     out = []
@@ -141,7 +141,7 @@ def clip_windows(folder, seconds=2.0, min_face=0.8) -> list[tuple[str, float]]:
             if np.mean([f is not None for f in clip_faces(probe_frames, det)]) >= min_face: res.append((str(p), k * seconds))
     return res
 
-# %% ../nbs/12_synth.ipynb #04115001
+# %% ../nbs/12_synth.ipynb #5b45fc30
 METHODS = ('swap', 'self_blend', 'warp')
 
 @dataclass
@@ -169,7 +169,7 @@ def random_recipe(method, rng, n_frames=60, partial=False) -> Recipe:
                   float(rng.uniform(0.02, 0.15)), float(rng.uniform(0.7, 1.0)), bool(rng.random() < 0.7), int(rng.integers(48, 160)), frames,
                   int(rng.integers(2**31)))
 
-# %% ../nbs/12_synth.ipynb #da9f9112
+# %% ../nbs/12_synth.ipynb #13be8347
 def _warp_features(img, landmarks, size, rng) -> np.ndarray:
     "`img` with the mouth and eyes of the face (five `landmarks`) moved by smooth local displacements: another expression."
     h, w = img.shape[:2]
