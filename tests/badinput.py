@@ -121,3 +121,22 @@ def make_bad_videos(d) -> dict:
     pic = cv2.copyMakeBorder(cv2.resize(frames[0][:, w // 4: 3 * w // 4], (w // 4, h // 2)), 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=(40, 30, 20))
     write_video([_paste(wall, pic, w // 3 + k, h // 5) for k in range(10)], d/'printed_face.mp4')
     return CASES
+
+# Issue 14's oversized and damaged inputs, shared by tests/test_faults.py and bench/faults.py
+
+def make_8k_and_crowd(d):
+    "`uhd_8k.mp4` (7680x4320, 40 frames, one face) and `crowd.mp4` (a frame tiled with 40 faces) in folder `d`."
+    d = Path(d); d.mkdir(parents=True, exist_ok=True)
+    face = face_frames(1)[0]
+    big = np.zeros((4320, 7680, 3), np.uint8); big[:] = np.asarray(face.mean((0, 1)), np.uint8)
+    big[1500:1500 + face.shape[0] * 4, 3000:3000 + face.shape[1] * 4] = np.kron(face, np.ones((4, 4, 1), np.uint8))
+    write_video([big] * 40, d/'uhd_8k.mp4', fps=10, crf=35, preset='ultrafast')
+    small = cv2.resize(face, (240, 135))
+    write_video([np.concatenate([np.concatenate([small] * 8, 1)] * 5, 0)] * 10, d/'crowd.mp4', fps=10)
+
+def make_damaged_middle(path):
+    "A 60-frame face clip at `path` whose bytes from a third of the way in are overwritten for a quarter of its length."
+    write_video(face_frames(60), path, fps=30, preset='ultrafast')
+    raw = bytearray(Path(path).read_bytes()); a = len(raw) // 3
+    raw[a:a + len(raw) // 4] = np.random.default_rng(0).integers(0, 256, len(raw) // 4, np.uint8).tobytes()
+    Path(path).write_bytes(bytes(raw))

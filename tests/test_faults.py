@@ -1,14 +1,12 @@
 "Faults that must not stick (issue 14): each test here failed on the code before its fix."
 import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
-import numpy as np
 import pandas as pd
 import pytest
 import torch
 from conftest import ROOT, SAMPLE
-from badinput import face_frames
+from badinput import make_8k_and_crowd, make_damaged_middle
 from deepfake_detect.core import read_submission, validate_submission
-from deepfake_detect.video import write_video
 
 EXE = Path(sys.executable).parent/'deepfake-detect'
 TRAIN = SAMPLE/'train_sample_videos'
@@ -95,14 +93,8 @@ def test_an_8k_clip_and_a_crowd_stay_within_memory(tmp_path):
     from deepfake_detect.faces import MAX_FACES
     sys.path.insert(0, str(ROOT/'bench'))
     from bench_extract import tree_rss
-    d = tmp_path/'v'; d.mkdir()
-    face = face_frames(1)[0]
-    big = np.zeros((4320, 7680, 3), np.uint8); big[:] = np.asarray(face.mean((0, 1)), np.uint8)
-    big[1500:1500 + face.shape[0] * 4, 3000:3000 + face.shape[1] * 4] = np.kron(face, np.ones((4, 4, 1), np.uint8))
-    write_video([big] * 40, d/'uhd_8k.mp4', fps=10, crf=35, preset='ultrafast')
-    small = np.stack([__import__('cv2').resize(face, (240, 135))] * 1)[0]
-    crowd = np.concatenate([np.concatenate([small] * 8, 1)] * 5, 0)
-    write_video([crowd] * 10, d/'crowd.mp4', fps=10)
+    d = tmp_path/'v'
+    make_8k_and_crowd(d)
     with open(tmp_path/'err.txt', 'w') as err:   # a file, not a pipe nobody reads while the job runs
         proc = subprocess.Popen([str(EXE), 'extract', str(d), str(tmp_path/'c'), '--frames', '32'], stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT)
         peak = 0
@@ -137,9 +129,6 @@ def test_a_video_damaged_in_the_middle_is_read_where_it_decodes(tmp_path):
     "Item 7: garbage over the middle of a clip: the frames that decode are read, and the status says how many did not."
     from deepfake_detect.crops import extract
     v = tmp_path/'v'; v.mkdir()
-    write_video(face_frames(60), v/'damaged.mp4', fps=30, preset='ultrafast')
-    raw = bytearray((v/'damaged.mp4').read_bytes())
-    a = len(raw) // 3; raw[a:a + len(raw) // 4] = np.random.default_rng(0).integers(0, 256, len(raw) // 4, np.uint8).tobytes()
-    (v/'damaged.mp4').write_bytes(bytes(raw))
+    make_damaged_middle(v/'damaged.mp4')
     st = extract(v, tmp_path/'c', frames=16, progress=False).status.set_index('video')
     assert st.status['damaged.mp4'] == 'ok' and st.faces['damaged.mp4'] > 0, st.message['damaged.mp4']
