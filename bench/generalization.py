@@ -28,7 +28,7 @@ def without(ci, methods, meta):
     "`ci` with the fakes made by `methods` (base names) left out."
     base = meta.set_index('video').method.str.split('+').str[0]
     drop = set(base[base.isin(methods)].index)
-    return CropIndex(ci.index[~ci.index.video.isin(drop)].reset_index(drop=True), ci.status[~ci.status.video.isin(drop)].reset_index(drop=True), ci.root)
+    return ci.subset(v for v in ci.status.video if v not in drop)
 
 def base_method_auc(sub, labels) -> dict:
     "AUC of each base method's fakes (`swap` with `swap+partial`) against all real videos."
