@@ -32,6 +32,7 @@ dev_requirements = (cfg.get('dev_requirements') or '').split()
 ray_requirements = (cfg.get('ray_requirements') or '').split()
 docs_requirements = (cfg.get('docs_requirements') or '').split()
 bench_requirements = (cfg.get('bench_requirements') or '').split()
+gpu_requirements = (cfg.get('gpu_requirements') or '').split()
 
 package_data = dict()
 pkg_data = cfg.get('package_data', None)
@@ -52,7 +53,7 @@ setuptools.setup(
     packages = setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path']+'.*']),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements, 'ray': ray_requirements, 'docs': docs_requirements, 'bench': bench_requirements },
+    extras_require={ 'dev': dev_requirements, 'ray': ray_requirements, 'docs': docs_requirements, 'bench': bench_requirements, 'gpu': gpu_requirements },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

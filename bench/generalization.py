@@ -92,5 +92,11 @@ if __name__ == '__main__':
     vs = [v for v in variants(a.exp, TrainOptions().sbi if a.sbi is None else a.sbi) if a.only is None or a.only in v[0]]
     df = run(vs, work, crops, meta, sample, heldout)
     Path(a.out).mkdir(parents=True, exist_ok=True)
-    df.to_csv(Path(a.out)/f'{a.exp}.csv', index=False)
+    out = Path(a.out)/f'{a.exp}.csv'
+    if out.exists() and a.only:   # a partial run replaces its own rows and keeps the others
+        old = pd.read_csv(out)
+        df = pd.concat([old[~old.variant.isin(df.variant)], df], ignore_index=True)
+        order = {v[0]: i for i, v in enumerate(variants(a.exp, TrainOptions().sbi if a.sbi is None else a.sbi))}
+        df = df.sort_values('variant', key=lambda s: s.map(order).fillna(len(order)), kind='stable')
+    df.to_csv(out, index=False)
     print(df.round(3).to_markdown(index=False))

@@ -18,7 +18,7 @@ import cv2
 from fastprogress.fastprogress import progress_bar
 from .core import (DeepfakeError, DataError, atomic_write, read_metadata, list_videos, as_path, take_options, no_more_options,
                                   check_engine, safe_name, finite, versions)
-from .video import Frames
+from .video import Frames, to_host, DECODERS, GPU_DECODERS, nvdec_available
 from .decoding import read_many, decoding_pool
 from .faces import Detector, Face, Track, crop_box, detect_tracks
 
@@ -64,7 +64,7 @@ def cut_faces(frames:Frames, tracks, margin=1.3, max_size=320):
             img = frames.data[pos[f.frame]]
             x0, y0, x1, y1 = b = crop_box(f.box, (img.shape[1], img.shape[0]), margin)
             if x1 - x0 < 2 or y1 - y0 < 2: continue
-            crop = img[y0:y1, x0:x1]
+            crop = to_host(img[y0:y1, x0:x1])   # only the crop leaves the GPU when the frames are there
             if max(crop.shape[:2]) > max_size:
                 s = max_size / max(crop.shape[:2])
                 crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))), interpolation=cv2.INTER_AREA)
@@ -204,6 +204,7 @@ class CropOptions:
     device:str='auto' # 'auto', 'cpu' or 'cuda:N', for decoding and detection
     workers:int=1 # decoding processes running ahead of detection (per worker with --engine ray, each reserving a CPU)
     timeout:float=60 # seconds one video's decoding may take before it is retried with PyAV
+    decoders:str='auto' # decoders to try in order, comma-separated (decord, pyav, opencv, nvdec); 'auto': nvdec first on a CUDA device when PyNvVideoCodec is installed, then decord, pyav
 
     def __post_init__(self):
         bad = lambda what: DeepfakeError(f"crop options: {what}")
@@ -213,8 +214,20 @@ class CropOptions:
         if not (finite(self.margin) and 1 <= self.margin <= 4): raise bad(f"--margin {self.margin} must be between 1 and 4")
         if not (finite(self.min_prob) and 0 < self.min_prob <= 1): raise bad(f"--min-prob {self.min_prob} must be in (0, 1]")
         if not (finite(self.timeout) and self.timeout > 0): raise bad(f"--timeout {self.timeout} must be a positive number of seconds")
+        names = self.decoder_names()
+        if not names: raise bad("--decoders names no decoder")
+        for d in names:
+            if d not in DECODERS and ':' not in d: raise bad(f"--decoders: unknown decoder {d!r}: expected some of {', '.join(DECODERS)}, 'module:function' or 'auto'")
 
-    def read_kw(self) -> dict: return dict(n=self.frames, every=self.every, device=self.device, workers=self.workers, timeout=self.timeout, max_side=self.max_side)
+    def decoder_names(self) -> tuple:
+        "The decoders to try in order: those asked for, or for 'auto' the GPU's own (nvdec) first when it can serve here."
+        if self.decoders != 'auto': return tuple(d.strip() for d in str(self.decoders).split(',') if d.strip())
+        return ('nvdec', 'pyav') if nvdec_available(self.device) else ('decord', 'pyav')   # decord's FFmpeg and PyNvVideoCodec's crash one process together
+
+    def read_kw(self) -> dict:
+        ds = self.decoder_names()
+        return dict(n=self.frames, every=self.every, device=self.device, workers=self.workers, timeout=self.timeout, max_side=self.max_side,
+                    decoders=ds, keep_on_gpu=ds[0] in GPU_DECODERS)   # frames decoded on the GPU stay there for the detector
 
 # %% ../nbs/05_crops.ipynb #3ec65cbd
 def _finished(out, retry_failed=False) -> set:
@@ -257,7 +270,7 @@ class ExtractWorker:
         self.pool = None
     def stream(self, shard):
         "Yield `(video, (rows, status, files))` for each `(video, path, ref)` of `shard`; a callable `ref` is called when its video's turn comes."
-        if self.pool is None: self.pool = decoding_pool(self.opts.workers)
+        if self.pool is None: self.pool = decoding_pool(self.opts.workers, threads=self.opts.read_kw()['keep_on_gpu'])
         o = self.opts
         for (path, fr), (video, _, ref) in zip(read_many([it[1] for it in shard], pool=self.pool, **o.read_kw()), shard):
             yield video, video_crops(self.det, fr, ref() if callable(ref) else ref, o.margin, o.max_size, self.quality, o.detect_every)

@@ -53,9 +53,27 @@ class _Workers:
         self.restart(); self.pool.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(self.fetch, ignore_errors=True)
 
-def decoding_pool(workers=1, recycle=50) -> _Workers:
-    "Decoding processes for `read_many(pool=...)` to keep between calls (a cluster worker reads one shard of videos after another)."
-    return _Workers(max(1, workers), recycle)
+class _Threads:
+    "Decoding threads for decoders whose frames stay on a GPU, `n` at a time: nothing is pickled; a hung read is abandoned (its thread is a daemon: it cannot hold up the exit)."
+    threads = True
+    def __init__(self, n): self.n = n; self.restart()
+    def submit(self, path, kw):
+        import threading
+        from concurrent.futures import Future
+        fut, slots = Future(), self.slots
+        def run():
+            with slots:
+                if fut.set_running_or_notify_cancel(): fut.set_result(_read_job((path, kw)))
+        threading.Thread(target=run, name='deepfake_decode', daemon=True).start()
+        return fut
+    def restart(self):
+        import threading
+        self.slots = threading.BoundedSemaphore(self.n)   # a hung thread keeps its slot in the old semaphore only
+    def close(self): pass
+
+def decoding_pool(workers=1, recycle=50, threads=False) -> _Workers|_Threads:
+    "Decoding processes (or `threads`, for GPU decoders) for `read_many(pool=...)` to keep between calls (a cluster worker reads one shard of videos after another)."
+    return _Threads(max(1, workers)) if threads else _Workers(max(1, workers), recycle)
 
 # %% ../nbs/02_decoding.ipynb #34cf6238
 def _known_bad(path):
@@ -67,13 +85,14 @@ def _known_bad(path):
         f = Future(); f.set_result(e); return f   # a permanent failure, known at once: no decoder, no timeout can turn it passing
 
 def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'), max_side=MAX_SIDE,
-              workers=1, ahead=2, timeout=60., recycle=50, max_crashes=3, pool=None):
-    "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes (or `pool`), each read bounded by `timeout`."
+              workers=1, ahead=2, timeout=60., recycle=50, max_crashes=3, pool=None, keep_on_gpu=False):
+    "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes (or `pool`), each read bounded by `timeout`; with `keep_on_gpu`, in threads, and frames decoded on a GPU stay there."
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool
-    base = dict(every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders), max_side=max_side)
+    w, todo, running, lost = pool or decoding_pool(workers, recycle, threads=keep_on_gpu), deque((p, None, False) for p in paths), deque(), 0
+    base = dict(every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders), max_side=max_side,
+                keep_on_gpu=keep_on_gpu and getattr(w, 'threads', False))   # a process hands back frames in host memory
     kw = lambda: dict(base, n=n() if callable(n) else n)   # `n` may be a function: asked as each video is queued
-    w, todo, running, lost = pool or decoding_pool(workers, recycle), deque((p, None, False) for p in paths), deque(), 0
     try:
         while todo or running:
             while todo and len(running) < max(1, workers) + ahead:

@@ -82,24 +82,26 @@ MAX_FACES = 8
 class Detector:
     "Batched MTCNN face detection on downscaled frames; one list of `Face`s (with their five landmarks) per frame."
     def __init__(self, device='auto', min_prob=0.9, min_face=20, thresholds=(0.6, 0.7, 0.7), factor=0.709,
-                 batch_size=8, scales=SCALES, max_faces=MAX_FACES):
+                 batch_size=None, scales=SCALES, max_faces=MAX_FACES, fp16=True):
         from facenet_pytorch import MTCNN
-        self.device, self.min_prob, self.batch_size, self.scales, self.max_faces = torch_device(device), min_prob, batch_size, scales, max_faces
+        self.device, self.min_prob, self.scales, self.max_faces = torch_device(device), min_prob, scales, max_faces
+        self.gpu = self.device.type == 'cuda'
+        self.batch_size, self.fp16 = batch_size or (32 if self.gpu else 8), fp16 and self.gpu
         self.mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=min_face, thresholds=list(thresholds),
                            factor=factor, post_process=False, select_largest=False)
 
     def detect(self, frames, idxs=None, scale=None) -> list[list[Face]]:
-        "Faces in each of `frames` (N,H,W,3) uint8 RGB; `idxs` are their frame numbers, `scale` overrides `detect_scale`."
-        frames = np.asarray(frames)
+        "Faces in each of `frames` (N,H,W,3) uint8 RGB, an array or a tensor; `idxs` are their frame numbers, `scale` overrides `detect_scale`."
+        if not isinstance(frames, torch.Tensor): frames = np.asarray(frames)
         n, h, w = frames.shape[:3]
         idxs = range(n) if idxs is None else idxs
         s = detect_scale((w, h), self.scales) if scale is None else scale
         size = (max(1, round(w * s)), max(1, round(h * s)))
         res = []
         for k in range(0, n, self.batch_size):
-            batch = frames[k:k + self.batch_size]
-            if s != 1: batch = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR) for f in batch])
-            with torch.no_grad(): boxes, probs, points = self.mtcnn.detect(batch, landmarks=True)
+            batch = self._resized(frames[k:k + self.batch_size], s, size)
+            with torch.no_grad(), torch.autocast('cuda', torch.float16, enabled=self.fp16):
+                boxes, probs, points = self.mtcnn.detect(batch, landmarks=True)
             res += _per_frame(boxes, probs, points, len(batch))
         faces = []
         for i, (b, p, l) in zip(idxs, res):
@@ -107,6 +109,15 @@ class Detector:
             fs = [Face(np.clip(bb / s, 0, [w, h, w, h]), float(pp), int(i), landmarks=ll / s) for bb, pp, ll in zip(b[keep], p[keep], l[keep])]
             faces.append(sorted(fs, key=lambda f: -f.size)[:self.max_faces])
         return faces
+
+    def _resized(self, batch, s, size):
+        "A batch of frames at detection `size` (W, H): shrunk on the GPU when there is one (or the frames are a tensor), else by OpenCV."
+        if self.gpu or isinstance(batch, torch.Tensor):
+            x = torch.as_tensor(batch).to(self.device, non_blocking=True).permute(0, 3, 1, 2).float()
+            if s != 1: x = torch.nn.functional.interpolate(x, size=(size[1], size[0]), mode='bilinear', antialias=s < 1, align_corners=False)
+            return x.permute(0, 2, 3, 1)   # MTCNN takes (N,H,W,3) tensors on its device as they are
+        if s == 1: return batch
+        return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR) for f in batch])
 
 # %% ../nbs/03_faces.ipynb #00a30f90
 def show_faces(frame, faces, ax=None, margin=1.3):

@@ -270,7 +270,7 @@ class PredictWorker:
     def scorer(self): return _Scorer(self.clfs, self.score)
     def stream(self, shard):
         "Yield `(filename, (info, jpegs, tracks))` of each `(filename, path, n_frames)` of `shard`."
-        if self.pool is None: self.pool = decoding_pool(self.crop.workers)
+        if self.pool is None: self.pool = decoding_pool(self.crop.workers, threads=self.crop.read_kw()['keep_on_gpu'])
         ns = iter([it[2] for it in shard])
         def n():   # asked as each video is queued: a callable (the time budget) is asked then
             v = next(ns); return v() if callable(v) else v

@@ -13,9 +13,9 @@ import av
 from .core import DeepfakeError, default_mode, is_url, local_copy
 
 # %% auto #0
-__all__ = ['VIDEO_FILES', 'CODECS', 'DECODERS', 'MAX_SIDE', 'VideoError', 'VideoInfo', 'check_file', 'probe', 'probe_all',
-           'iter_frames', 'VideoWriter', 'write_video', 'sample_idxs', 'Frames', 'decord_context', 'read_size',
-           'read_frames']
+__all__ = ['VIDEO_FILES', 'CODECS', 'DECODERS', 'GPU_DECODERS', 'MAX_SIDE', 'VideoError', 'VideoInfo', 'check_file', 'probe',
+           'probe_all', 'iter_frames', 'VideoWriter', 'write_video', 'sample_idxs', 'Frames', 'to_host',
+           'decord_context', 'nvdec_available', 'read_size', 'read_frames']
 
 # %% ../nbs/01_video.ipynb #5f2f78ea
 VIDEO_FILES = ('.mp4', '.mkv', '.avi', '.mov', '.webm', '.flv', '.mpg', '.mpeg', '.m4v', '.gif')   # what the sample generator reads footage from
@@ -185,7 +185,7 @@ def sample_idxs(n_frames, n=32, every=None, jitter=0.0, seed=None) -> np.ndarray
 # %% ../nbs/01_video.ipynb #93907734
 @dataclass
 class Frames:
-    "Frames read from a video: `data` (N,H,W,3) uint8 RGB, their frame `idxs`, and where they came from."
+    "Frames read from a video: `data` (N,H,W,3) uint8 RGB (a CUDA tensor when decoded on a GPU and kept there), their frame `idxs`, and where they came from."
     data: np.ndarray
     idxs: np.ndarray
     fps: float
@@ -198,6 +198,10 @@ class Frames:
     def __len__(self): return len(self.idxs)
     @property
     def size(self) -> tuple: return (self.data.shape[2], self.data.shape[1])
+
+def to_host(a) -> np.ndarray:
+    "`a` as a numpy array: a torch tensor (on a GPU or not) is copied to host memory, an array is returned as it is."
+    return a.cpu().numpy() if hasattr(a, 'cpu') else np.asarray(a)
 
 # %% ../nbs/01_video.ipynb #08ee3e6a
 _warned = set()
@@ -289,7 +293,49 @@ def _read_opencv(path, n, sample_kw, device, size=None):
     if not got: raise VideoError("OpenCV decoded no frame")
     return np.stack(got), np.array(found), fps, n_frames, 'opencv'
 
-DECODERS = dict(decord=_read_decord, pyav=_read_pyav, opencv=_read_opencv)
+def _gpu_resize(x, size):
+    "uint8 frames `x` (N,H,W,3), a torch tensor, shrunk to `size` (W, H) with antialiasing, where they are."
+    import torch.nn.functional as F
+    y = F.interpolate(x.permute(0, 3, 1, 2).float(), size=(size[1], size[0]), mode='bilinear', antialias=True, align_corners=False)
+    return y.round_().clamp_(0, 255).to(x.dtype).permute(0, 2, 3, 1).contiguous()
+
+def _read_nvdec(path, n, sample_kw, device, size=None):
+    "NVDEC through PyNvVideoCodec: RGB frames decoded, turned and shrunk on the GPU, returned as a CUDA uint8 tensor."
+    i = _cuda_index(device)
+    if i is None: raise VideoError("nvdec decodes on a CUDA GPU only (device is the CPU)")
+    try: import PyNvVideoCodec as nvc, torch
+    except ImportError: raise VideoError('nvdec needs PyNvVideoCodec: pip install -e ".[gpu]"') from None
+    info = probe(path)
+    torch.empty(0, device=f'cuda:{i}')   # torch's context on this GPU first: the decoder shares it, and the frames are torch's to use
+    try:
+        dec = nvc.SimpleDecoder(str(path), gpu_id=i, use_device_memory=True, output_color_type=nvc.OutputColorType.RGB)
+        n_frames = len(dec) or info.frames
+        idxs = sample_idxs(n_frames, n, **sample_kw)
+        frames = dec.get_batch_frames_by_index([int(j) for j in idxs])
+        data = torch.stack([torch.from_dlpack(f) for f in frames])   # a copy: the decoder reuses its surfaces
+    except VideoError: raise
+    except Exception as e: raise VideoError(f"nvdec failed: {e.__class__.__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}") from None
+    finally: dec = None
+    k = int(round((info.rotation or 0) / 90)) % 4
+    if k: data = torch.rot90(data, k, dims=(1, 2)).contiguous()
+    if size is not None: data = _gpu_resize(data, size)
+    return data, idxs[:len(data)], info.fps, n_frames, f'nvdec-cuda:{i}'
+
+DECODERS = dict(decord=_read_decord, pyav=_read_pyav, opencv=_read_opencv, nvdec=_read_nvdec)
+GPU_DECODERS = ('nvdec',)   # decoders whose frames stay on the GPU
+
+def nvdec_available(device='auto') -> bool:
+    "Whether `nvdec` can decode on `device` here: a CUDA device and PyNvVideoCodec installed (warns once when only the latter is missing)."
+    import importlib.util
+    try: i = _cuda_index(device)
+    except ValueError: return False
+    if i is None: return False
+    import torch
+    if i >= (torch.cuda.device_count() if torch.cuda.is_available() else 0): return False   # asked for a GPU that is not here: the detector says so
+    if importlib.util.find_spec('PyNvVideoCodec') is None:
+        _warn_once(f'cuda:{i} is here but PyNvVideoCodec is not: frames are decoded on the CPU. pip install -e ".[gpu]" to decode on the GPU.')
+        return False
+    return True
 
 # %% ../nbs/01_video.ipynb #cba878bd
 def _decoder(name):
@@ -301,8 +347,8 @@ def _decoder(name):
     raise ValueError(f"unknown decoder {name!r}: expected one of {', '.join(DECODERS)} or 'module:function'")
 
 def _check(data, idxs, size, name):
-    "Raise `VideoError` unless `data` holds one frame per index, all of `size` (W, H)."
-    if data.ndim != 4 or data.shape[-1] != 3 or data.dtype != np.uint8: raise VideoError(f"{name} returned {data.dtype} {data.shape}, not uint8 (N,H,W,3)")
+    "Raise `VideoError` unless `data` (an array, or a tensor) holds one frame per index, all of `size` (W, H)."
+    if data.ndim != 4 or data.shape[-1] != 3 or str(data.dtype).split('.')[-1] != 'uint8': raise VideoError(f"{name} returned {data.dtype} {tuple(data.shape)}, not uint8 (N,H,W,3)")
     if len(data) != len(idxs): raise VideoError(f"{name} returned {len(data)} frames for {len(idxs)} indices")
     if (data.shape[2], data.shape[1]) != tuple(size):
         raise VideoError(f"{name} returned {data.shape[2]}x{data.shape[1]} frames; the video is {size[0]}x{size[1]}")
@@ -315,9 +361,10 @@ def read_size(info, max_side=MAX_SIDE) -> tuple[int, int]:
     return (info.width, info.height) if s == 1 else (max(2, round(info.width * s / 2) * 2), max(2, round(info.height * s / 2) * 2))
 
 # %% ../nbs/01_video.ipynb #42eab820
-def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'), max_side=MAX_SIDE) -> Frames:
-    "Read `n` frames of the video at `path` (see `sample_idxs`; a URL is fetched first), trying `decoders` in order; verified, upright, long side <= `max_side`."
-    if is_url(path): return _on_local_copy(read_frames, path, n, every, jitter, seed, device, decoders, max_side)
+def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'), max_side=MAX_SIDE,
+                keep_on_gpu=False) -> Frames:
+    "Read `n` frames of the video at `path` (see `sample_idxs`; a URL is fetched first), trying `decoders` in order; verified, upright, long side <= `max_side`. Frames decoded on a GPU stay there with `keep_on_gpu`."
+    if is_url(path): return _on_local_copy(read_frames, path, n, every, jitter, seed, device, decoders, max_side, keep_on_gpu)
     t0 = time.time()
     info = probe(path)
     size, errors, kw = read_size(info, max_side), [], dict(every=every, jitter=jitter, seed=seed)
@@ -326,6 +373,7 @@ def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', de
         try:
             data, idxs, fps, n_frames, served = _decoder(name)(path, n, kw, device, *([scaled] if scaled else []))
             _check(data, idxs, size, served)
+            if not keep_on_gpu: data = to_host(data)
             asked = len(sample_idxs(n_frames, n, **kw))
             return Frames(data, np.asarray(idxs), fps, n_frames, str(path), served, time.time() - t0, max(0, asked - len(idxs)))
         except VideoError as e: errors.append(f"{name}: {e}")
