@@ -24,7 +24,7 @@ try: import albumentations.augmentations.functional
 except ImportError:                                           # only its image_compression is imported, and extraction never calls it
     m = types.ModuleType('albumentations'); m.augmentations = types.ModuleType('a'); m.augmentations.functional = types.ModuleType('f')
     m.augmentations.functional.image_compression = None
-    sys.modules.update({'albumentations': m, 'albumentations.augmentations': m.augmentations, 'albumentations.augmentations.functional': m.augmentations.functional})
+    sys.modules.update({{'albumentations': m, 'albumentations.augmentations': m.augmentations, 'albumentations.augmentations.functional': m.augmentations.functional}})
 import facenet_pytorch.models.mtcnn as fm
 _init = fm.MTCNN.__init__
 def _cpu(self, *a, **k): k['device'] = 'cpu'; _init(self, *a, **k)   # the kernel asks for cuda; this machine has none

@@ -8,8 +8,10 @@ import os, time
 from collections import deque
 from pathlib import Path
 import shutil, tempfile
+import dataclasses
+import numpy as np
 from .core import FETCH_DIR, is_url
-from .video import read_frames, VideoError, MAX_SIDE, check_file
+from .video import read_frames, VideoError, MAX_SIDE, check_file, Frames
 
 # %% auto #0
 __all__ = ['decoding_pool', 'read_many']
@@ -20,6 +22,40 @@ def _read_job(args):
     try: return read_frames(path, **kw)
     except VideoError as e: return e
     except Exception as e: return VideoError(f"{path}: {e.__class__.__name__}: {e}")
+
+@dataclasses.dataclass
+class _Shared:
+    "Where a decoding process left a video's pixels: a shared memory block the reader maps, copies and removes."
+    shm_name: str
+    shape: tuple
+    dtype: str
+
+def _read_job_shared(args):
+    "`_read_job` in a decoding process: the frames' pixels go back through shared memory, not pickled through a pipe."
+    out = _read_job(args)
+    if not isinstance(out, Frames) or not isinstance(out.data, np.ndarray) or not out.data.nbytes: return out
+    from multiprocessing import shared_memory
+    a = out.data
+    s = shared_memory.SharedMemory(create=True, size=a.nbytes)
+    try: np.ndarray(a.shape, a.dtype, buffer=s.buf)[:] = a
+    except BaseException: s.close(); s.unlink(); raise
+    s.close()   # the reader removes it
+    return dataclasses.replace(out, data=_Shared(s.name, a.shape, str(a.dtype)))
+
+def _unshare(out, keep=True):
+    "A result as the reader uses it: the pixels of `_read_job_shared` copied out of their block, and the block removed (dropped with `keep=False`)."
+    if not hasattr(getattr(out, 'data', None), 'shm_name'): return out   # by its field: a notebook's own copy of the class is another class
+    from multiprocessing import shared_memory
+    h = out.data
+    try: s = shared_memory.SharedMemory(name=h.shm_name)
+    except FileNotFoundError: return VideoError(f"{out.path}: its decoded frames were lost (shared memory block {h.shm_name} is gone)", transient=True)
+    try: data = np.ndarray(h.shape, h.dtype, buffer=s.buf).copy() if keep else None
+    finally: s.close(); s.unlink()
+    return dataclasses.replace(out, data=data) if keep else None
+
+def _drop(futs):
+    "Results nobody will read: their shared memory blocks are removed as they arrive (or now, for those that have)."
+    for fut in futs: fut.add_done_callback(lambda f: f.cancelled() or f.exception() or _unshare(f.result(), keep=False))
 
 def _watch_parent(pid, fetch_dir=None, every=1.0):
     "In a decoding process: fetch URLs into `fetch_dir`, and exit when the process that started it is gone (killed with SIGKILL, it cannot stop us itself)."
@@ -37,7 +73,7 @@ class _Workers:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         import deepfake_detect.decoding as dv   # workers import the job from the installed module (also from a notebook)
-        self.job, self.fetch = dv._read_job, tempfile.mkdtemp(prefix='deepfake_fetch_')
+        self.job, self.fetch = dv._read_job_shared, tempfile.mkdtemp(prefix='deepfake_fetch_')
         self.new = lambda: ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), max_tasks_per_child=recycle,
                                                initializer=dv._watch_parent, initargs=(os.getpid(), self.fetch))
         self.pool = self.new()
@@ -98,13 +134,13 @@ def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', dec
             while todo and len(running) < max(1, workers) + ahead:
                 p, k, retry = todo.popleft(); k = k or kw(); running.append((p, k, retry, _known_bad(p) or w.submit(p, k)))
             p, k, retry, fut = running.popleft()
-            try: out = fut.result(timeout); lost = 0
+            try: out = _unshare(fut.result(timeout)); lost = 0
             except (Timeout, BrokenProcessPool) as e:
                 hung = isinstance(e, Timeout)
                 if retry and not hung and lost >= max_crashes:   # every decoder dies on every video: the processes cannot work here
                     raise RuntimeError(f"decoding processes keep dying ({lost + 1} videos in a row, last {p}). They are spawned: run from a "
                                        "script file, the deepfake-detect command or a notebook, not from `python -` (stdin).") from None
-                w.restart()
+                _drop([fut] + [f for *_, f in running]); w.restart()
                 todo.extendleft((q, kq, rq) for q, kq, rq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
                 if not retry:   # again with the last decoder alone (PyAV by default), which cannot hang the way decord does
                     safe = dict(k, decoders=tuple(decoders[-1:]) if len(decoders) > 1 else ('pyav',))
@@ -119,3 +155,4 @@ def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', dec
         if pool is None: w.close()
         else:   # a kept pool: stop what this call left queued (a closed generator), keep the processes
             for *_, fut in running: fut.cancel()
+        _drop(f for *_, f in running)   # frames decoded for nobody

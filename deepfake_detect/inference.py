@@ -52,19 +52,20 @@ class Classifier:
         self.zoom = float(np.mean(self.cfg['zoom'])) if self.cfg.get('zoom') else TTA_ZOOM
         self.half = self.device.type == 'cuda'
         if self.half: self.model.half()
+        self.model = self.model.to(memory_format=torch.channels_last)   # faster convolutions, on the CPU too (BENCHMARKS.md)
 
     def prepare(self, crop) -> np.ndarray:
         "A crop resized to the model's input size, as training resized its crops."
         return cv2.resize(crop, (self.size, self.size), interpolation=cv2.INTER_AREA)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def __call__(self, crops, tta=2) -> np.ndarray:
         "P(fake) of each of `crops` (uint8 RGB, any size) under each of `tta` views: shape (len(crops), tta)."
         if not len(crops): return np.zeros((0, tta), np.float32)
         views = np.stack([v for c in crops for v in tta_views(self.prepare(c), tta, self.zoom)])
         out = []
         for k in range(0, len(views), self.bs):
-            x = torch.from_numpy(((views[k:k + self.bs].astype(np.float32) - self.mean) / self.std).transpose(0, 3, 1, 2).copy()).to(self.device)
+            x = torch.from_numpy((views[k:k + self.bs].astype(np.float32) - self.mean) / self.std).permute(0, 3, 1, 2).to(self.device)   # NHWC in memory: channels_last
             out.append(self.model(x.half() if self.half else x).float().softmax(1)[:, 1].cpu().numpy())
         return np.concatenate(out).reshape(len(crops), tta)
 
@@ -79,7 +80,7 @@ def agg_confident(p, t=0.8, share=0.4, min_count=4) -> float:
     if real.sum() > 0.9 * len(p): return float(p[real].mean())
     return float(p.mean())
 
-AGGREGATIONS = dict(mean=agg_mean, confident=agg_confident)
+AGGREGATIONS = dict(mean=agg_mean, confident=agg_confident, median=lambda p: float(np.median(p)), max=lambda p: float(np.max(p)))   # the last two for the lessons chapter
 
 ACROSS = ('max', 'mean')
 
@@ -99,7 +100,7 @@ def video_score(p, tracks=None, agg='mean', across='max') -> float:
 class ScoreOptions:
     "How each crop is scored and how the scores become one probability per video."
     tta:int=2 # test-time views per crop: 1 plain, 2 +mirror, 3 +zoom, 4 +zoomed mirror
-    agg:str='mean' # crop scores to a track score: 'mean' or 'confident' (the 1st-place rule)
+    agg:str='mean' # crop scores to a track score: 'mean', 'confident' (the 1st-place rule), 'median' or 'max'
     across:str='max' # track scores to the video score: 'max' (one swapped face is enough) or 'mean'
     clip:float=None # probabilities are clipped to [CLIP, 1-CLIP] (default: the bound the models chose on validation, else 0.01)
     prior:float=0.5 # P(fake) given to a video that cannot be read or shows no face

@@ -13,9 +13,9 @@ import av
 from .core import DeepfakeError, default_mode, is_url, local_copy
 
 # %% auto #0
-__all__ = ['VIDEO_FILES', 'CODECS', 'DECODERS', 'GPU_DECODERS', 'MAX_SIDE', 'VideoError', 'VideoInfo', 'check_file', 'probe',
-           'probe_all', 'iter_frames', 'VideoWriter', 'write_video', 'sample_idxs', 'Frames', 'to_host',
-           'decord_context', 'nvdec_available', 'read_size', 'read_frames']
+__all__ = ['VIDEO_FILES', 'CODECS', 'DECORD_THREADS', 'DECODERS', 'GPU_DECODERS', 'MAX_SIDE', 'VideoError', 'VideoInfo',
+           'check_file', 'probe', 'probe_all', 'iter_frames', 'VideoWriter', 'write_video', 'sample_idxs', 'Frames',
+           'to_host', 'decord_context', 'nvdec_available', 'read_size', 'read_frames']
 
 # %% ../nbs/01_video.ipynb #5f2f78ea
 VIDEO_FILES = ('.mp4', '.mkv', '.avi', '.mov', '.webm', '.flv', '.mpg', '.mpeg', '.m4v', '.gif')   # what the sample generator reads footage from
@@ -241,11 +241,13 @@ def _coded(size, rotation) -> tuple|None:
     "The stored (W, H) that shows as `size` (W, H) after `rotation`."
     return None if size is None else (size[::-1] if int(round((rotation or 0) / 90)) % 2 else size)
 
+DECORD_THREADS = 2   # a 1080p clip's 32 frames on 2 cores: 1.98 s with 1 thread, 1.48 with 2, 1.72 with decord's own choice (BENCHMARKS.md)
+
 def _read_decord(path, n, sample_kw, device, size=None):
     import decord
     ctx, where = decord_context(device)
     w, h = _coded(size, probe(path).rotation) or (-1, -1)
-    try: vr = decord.VideoReader(str(path), ctx=ctx, num_threads=1, width=w, height=h)   # scaled in the decoder: a 8K clip never sits in memory
+    try: vr = decord.VideoReader(str(path), ctx=ctx, num_threads=DECORD_THREADS, width=w, height=h)   # scaled in the decoder: a 8K clip never sits in memory
     except decord.DECORDError as e: raise VideoError(f"decord cannot open it: {str(e).splitlines()[0][-120:]}") from None
     try:
         n_frames, fps = len(vr), float(vr.get_avg_fps())

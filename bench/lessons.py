@@ -1,0 +1,119 @@
+"""The write-up's lessons, rerun on the sample: one row per experiment with log loss, AUC and seconds, from one script.
+
+    python bench/lessons.py [--model runs/demo/models/sample.pth] [--dfdc DIR] [--groups inference,decoders,training]
+
+inference  the demo's model on data/sample/test_videos: aggregation within a track (mean, median, confident, max),
+           TTA views 1/2/4, frames per video 8/16/32, detection on every 2nd frame. Crops are cached per crop setting,
+           so the aggregation and TTA rows time the scoring alone (`seconds`: the whole predict call).
+decoders   decord, PyAV and OpenCV reading 32 frames of DFDC-shaped clips (1920x1080, 10 s; --dfdc, or made by synth).
+training   the demo's schedule trained on the sample's crops (32 frames a video) with one thing changed: no pair
+           sampler (random crops), one fixed size at about equal time, no randmerge, no crappify. Each model predicts the
+           test videos (16 frames, 2 views) and the held-out set, as bench/generalization.py does.
+
+Writes bench/results/lessons.csv (a run of some groups replaces their rows and keeps the others) and prints the table.
+"""
+import argparse, json, sys, time
+from contextlib import contextmanager
+from pathlib import Path
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE, HELDOUT = ROOT/'data'/'sample', ROOT/'data'/'heldout'
+sys.path.insert(0, str(ROOT/'bench'))
+
+def _eval(sub):
+    from deepfake_detect.evaluate import evaluate
+    r = evaluate(sub, SAMPLE/'test_labels.csv', n_wrong=0)
+    return dict(test_logloss=r['log_loss'], test_auc=r['auc'])
+
+def inference_rows(model, work):
+    from deepfake_detect.inference import predict
+    rows = []
+    def run(group, setting, crop_kw=None, **score_kw):
+        kw = dict(frames=32, **(crop_kw or {}))
+        cache = work/('cache_' + '_'.join(f'{k}{v}' for k, v in sorted(kw.items())))
+        sub = work/f'{group}_{setting}.csv'
+        t0 = time.time()
+        predict(SAMPLE/'test_videos', [model], out=sub, cache=cache, progress=False, **kw, **score_kw)
+        rows.append(dict(group=group, setting=setting, seconds=round(time.time() - t0, 1), **_eval(sub)))
+        print(json.dumps(rows[-1]), flush=True)
+    run('frames per video', '32')             # also fills the cache the next rows read
+    for agg in ('mean', 'median', 'confident', 'max'): run('aggregation within a track', agg, agg=agg)
+    for tta in (1, 2, 4): run('TTA views', str(tta), tta=tta)
+    for f in (8, 16): run('frames per video', str(f), dict(frames=f))
+    run('detect on every k-th frame', '2', dict(detect_every=2))
+    return rows
+
+def decoder_rows(dfdc, n=6):
+    from deepfake_detect.video import read_frames
+    paths = sorted(Path(dfdc).glob('*.mp4'))[:n]
+    rows = []
+    for d in ('decord', 'pyav', 'opencv'):
+        read_frames(paths[0], n=32, decoders=(d,))   # warm-up
+        t0 = time.time()
+        for p in paths: read_frames(p, n=32, decoders=(d,))
+        rows.append(dict(group='decoder (32 frames of a 1920x1080 10 s clip)', setting=d, seconds=round((time.time() - t0) / len(paths), 3)))
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+@contextmanager
+def without_aug(name):
+    "Training without the augmentation `name` (taken out of the defaults for the duration)."
+    from deepfake_detect import data
+    saved = data.AUGS.pop(name)
+    try: yield
+    finally: data.AUGS[name] = saved
+
+def training_rows(work):
+    from deepfake_detect.crops import extract, CropIndex
+    from deepfake_detect.model import TrainOptions
+    from deepfake_detect.train import train
+    from generalization import score
+    from contextlib import nullcontext
+    crops = work/'crops'
+    extract(SAMPLE/'train_sample_videos', crops, frames=32, progress=False)
+    variants = [('the demo (pairs, 96:4,128:3, randmerge 0.2, crappify)', TrainOptions(), nullcontext()),
+                ('random crops instead of real/fake pairs', TrainOptions(pairs=False), nullcontext()),
+                ('one fixed size, 128:5 (about the same time)', TrainOptions(sizes='128:5'), nullcontext()),
+                ('no randmerge', TrainOptions(p_merge=0.0), nullcontext()),
+                ('no crappify', TrainOptions(), without_aug('crappify'))]
+    rows = []
+    for i, (name, opts, ctx) in enumerate(variants):
+        t0 = time.time()
+        with ctx: r = train(CropIndex.load(crops), work/f'train{i}'/'model.pkl', opts, progress=False)
+        secs = round(time.time() - t0)
+        s = score(r['paths']['pth'], work, f'train{i}')
+        rows.append(dict(group='training', setting=name, seconds=secs, test_logloss=s['test_logloss'], test_auc=s['test_auc'],
+                         heldout_logloss=s.get('heldout_logloss'), heldout_auc=s.get('heldout_auc'), valid_auc=r['config']['metrics']['video_auc']))
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--model', default=str(ROOT/'runs'/'demo'/'models'/'sample.pth'), help="the inference rows' model (make demo trains it)")
+    ap.add_argument('--dfdc', default=None, help='a folder of DFDC-shaped clips (default: made by synth under --work)')
+    ap.add_argument('--groups', default='inference,decoders,training')
+    ap.add_argument('--work', default='/tmp/lessons')
+    ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'lessons.csv'))
+    a = ap.parse_args()
+    work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
+    out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
+    def save(rows):
+        "Write `rows` into the CSV: the groups they belong to are replaced, the others kept (written after each group)."
+        df = pd.DataFrame(rows)
+        if out.exists():
+            old = pd.read_csv(out)
+            df = pd.concat([old[~old.group.isin(set(df.group))], df], ignore_index=True)
+        df.to_csv(out, index=False)
+        return df
+    for g in a.groups.split(','):
+        if g == 'inference': df = save(inference_rows(Path(a.model), work))
+        elif g == 'decoders':
+            if a.dfdc is None:
+                from bench_speed import make_videos
+                a.dfdc = str(make_videos(work/'dfdc', 6)[0].parent)
+            df = save(decoder_rows(a.dfdc))
+        elif g == 'training': df = save(training_rows(work))
+        else: raise SystemExit(f"unknown group {g!r}")
+    print(df.round(3).to_markdown(index=False))
