@@ -27,17 +27,18 @@ def _eval(sub):
     r = evaluate(sub, SAMPLE/'test_labels.csv', n_wrong=0)
     return dict(test_logloss=r['log_loss'], test_auc=r['auc'])
 
-def inference_rows(model, work):
+def inference_rows(model, work, have=()):
     from deepfake_detect.inference import predict
     rows = []
     def run(group, setting, crop_kw=None, **score_kw):
-        kw = dict(frames=32, **(crop_kw or {}))
+        if (group, setting) in have: return   # measured by an earlier run that stopped
+        kw = dict(dict(frames=32), **(crop_kw or {}))
         cache = work/('cache_' + '_'.join(f'{k}{v}' for k, v in sorted(kw.items())))
         sub = work/f'{group}_{setting}.csv'
         t0 = time.time()
         predict(SAMPLE/'test_videos', [model], out=sub, cache=cache, progress=False, **kw, **score_kw)
         rows.append(dict(group=group, setting=setting, seconds=round(time.time() - t0, 1), **_eval(sub)))
-        print(json.dumps(rows[-1]), flush=True)
+        print(json.dumps(rows[-1]), flush=True); SAVE(rows)
     run('frames per video', '32')             # also fills the cache the next rows read
     for agg in ('mean', 'median', 'confident', 'max'): run('aggregation within a track', agg, agg=agg)
     for tta in (1, 2, 4): run('TTA views', str(tta), tta=tta)
@@ -65,7 +66,7 @@ def without_aug(name):
     try: yield
     finally: data.AUGS[name] = saved
 
-def training_rows(work):
+def training_rows(work, have=()):
     from deepfake_detect.crops import extract, CropIndex
     from deepfake_detect.model import TrainOptions
     from deepfake_detect.train import train
@@ -80,14 +81,17 @@ def training_rows(work):
                 ('no crappify', TrainOptions(), without_aug('crappify'))]
     rows = []
     for i, (name, opts, ctx) in enumerate(variants):
+        if ('training', name) in have: continue
         t0 = time.time()
         with ctx: r = train(CropIndex.load(crops), work/f'train{i}'/'model.pkl', opts, progress=False)
         secs = round(time.time() - t0)
         s = score(r['paths']['pth'], work, f'train{i}')
         rows.append(dict(group='training', setting=name, seconds=secs, test_logloss=s['test_logloss'], test_auc=s['test_auc'],
                          heldout_logloss=s.get('heldout_logloss'), heldout_auc=s.get('heldout_auc'), valid_auc=r['config']['metrics']['video_auc']))
-        print(json.dumps(rows[-1]), flush=True)
+        print(json.dumps(rows[-1]), flush=True); SAVE(rows)
     return rows
+
+SAVE = lambda rows: None   # set by the script: rows are written as they come, so a stopped run loses nothing
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -96,24 +100,28 @@ if __name__ == '__main__':
     ap.add_argument('--groups', default='inference,decoders,training')
     ap.add_argument('--work', default='/tmp/lessons')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'lessons.csv'))
+    ap.add_argument('--redo', action='store_true', help='measure every row again (default: rows already in --out are kept, so a stopped run goes on)')
     a = ap.parse_args()
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     def save(rows):
-        "Write `rows` into the CSV: the groups they belong to are replaced, the others kept (written after each group)."
+        "Write `rows` into the CSV: rows of the same group and setting are replaced, the others kept."
         df = pd.DataFrame(rows)
-        if out.exists():
+        if out.exists() and len(df):
             old = pd.read_csv(out)
-            df = pd.concat([old[~old.group.isin(set(df.group))], df], ignore_index=True)
+            key = lambda d: d.group + '|' + d.setting.astype(str)
+            df = pd.concat([old[~key(old).isin(set(key(df)))], df], ignore_index=True)
         df.to_csv(out, index=False)
         return df
+    SAVE = save
+    have = set() if a.redo or not out.exists() else set(zip(pd.read_csv(out).group, pd.read_csv(out).setting.astype(str)))
     for g in a.groups.split(','):
-        if g == 'inference': df = save(inference_rows(Path(a.model), work))
+        if g == 'inference': df = save(inference_rows(Path(a.model), work, have))
         elif g == 'decoders':
             if a.dfdc is None:
                 from bench_speed import make_videos
                 a.dfdc = str(make_videos(work/'dfdc', 6)[0].parent)
             df = save(decoder_rows(a.dfdc))
-        elif g == 'training': df = save(training_rows(work))
+        elif g == 'training': df = save(training_rows(work, have))
         else: raise SystemExit(f"unknown group {g!r}")
     print(df.round(3).to_markdown(index=False))
