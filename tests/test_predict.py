@@ -45,7 +45,7 @@ def test_predict_gives_every_video_an_answer(cli, quick_model, tmp_path):
     assert log.loc[['empty.mp4', 'noise.mp4', 'faceless.mp4'], 'reason'].str.len().min() > 10
     # user mistakes: one line, exit 2
     for args, msg in [(('--model', tmp_path/'nope.pth'), 'no such model file'), ((), '--model is required'),
-                      (('--model', quick_model, '--tta', 7), 'choose 1 to 4 views'), (('--model', quick_model, '--agg', 'median'), 'choose from')]:
+                      (('--model', quick_model, '--tta', 7), 'choose 1 to 4 views'), (('--model', quick_model, '--agg', 'mode'), 'choose from')]:
         r = cli('predict', d, *args, '--out', tmp_path/'x.csv')
         assert r.returncode == 2 and msg in r.stderr and 'Traceback' not in r.stderr, (args, r.stderr)
     r = cli('evaluate', tmp_path/'s.csv', tmp_path/'no_labels.csv')
