@@ -114,7 +114,8 @@ if __name__ == '__main__':
         df.to_csv(out, index=False)
         return df
     SAVE = save
-    have = set() if a.redo or not out.exists() else set(zip(pd.read_csv(out).group, pd.read_csv(out).setting.astype(str)))
+    done = pd.read_csv(out) if out.exists() and not a.redo else pd.DataFrame(columns=['group', 'setting'])
+    have = set(zip(done.group, done.setting.astype(str)))
     for g in a.groups.split(','):
         if g == 'inference': df = save(inference_rows(Path(a.model), work, have))
         elif g == 'decoders':
