@@ -229,6 +229,10 @@ class CropOptions:
         return dict(n=self.frames, every=self.every, device=self.device, workers=self.workers, timeout=self.timeout, max_side=self.max_side,
                     decoders=ds, keep_on_gpu=ds[0] in GPU_DECODERS)   # frames decoded on the GPU stay there for the detector
 
+    def new_pool(self):
+        "Decoding processes for these options, kept between shards (threads when a GPU decoder reads first: its frames stay on the GPU)."
+        return decoding_pool(self.workers, threads=self.read_kw()['keep_on_gpu'])
+
 # %% ../nbs/05_crops.ipynb #3ec65cbd
 def _finished(out, retry_failed=False) -> set:
     "Names of the video folders a run skips: finished, or failed for good (a failure that may not happen again is retried; with `retry_failed`, every failure)."
@@ -270,7 +274,7 @@ class ExtractWorker:
         self.pool = None
     def stream(self, shard):
         "Yield `(video, (rows, status, files))` for each `(video, path, ref)` of `shard`; a callable `ref` is called when its video's turn comes."
-        if self.pool is None: self.pool = decoding_pool(self.opts.workers, threads=self.opts.read_kw()['keep_on_gpu'])
+        if self.pool is None: self.pool = self.opts.new_pool()
         o = self.opts
         for (path, fr), (video, _, ref) in zip(read_many([it[1] for it in shard], pool=self.pool, **o.read_kw()), shard):
             yield video, video_crops(self.det, fr, ref() if callable(ref) else ref, o.margin, o.max_size, self.quality, o.detect_every)

@@ -20,7 +20,7 @@ from fastprogress.fastprogress import progress_bar
 from .core import (DeepfakeError, DataError, CLIP, atomic_write, list_videos, write_submission, versions, as_path, log_path,
                                   take_options, no_more_options, check_engine, safe_name, finite)
 from .video import Frames
-from .decoding import read_many, decoding_pool
+from .decoding import read_many
 from .faces import Detector, detect_tracks, torch_device
 from .crops import CropOptions, cut_faces, jpeg_bytes
 from .model import ModelError, load_model, resolve_model, calibrate, model_paths
@@ -271,7 +271,7 @@ class PredictWorker:
     def scorer(self): return _Scorer(self.clfs, self.score)
     def stream(self, shard):
         "Yield `(filename, (info, jpegs, tracks))` of each `(filename, path, n_frames)` of `shard`."
-        if self.pool is None: self.pool = decoding_pool(self.crop.workers, threads=self.crop.read_kw()['keep_on_gpu'])
+        if self.pool is None: self.pool = self.crop.new_pool()
         ns = iter([it[2] for it in shard])
         def n():   # asked as each video is queued: a callable (the time budget) is asked then
             v = next(ns); return v() if callable(v) else v
