@@ -195,7 +195,7 @@ def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data 
 def demo(out:str='runs/demo', # folder for everything the run writes (report.html, submission.csv, crops/, models/, eval/)
          data:str=None, # a folder with train_sample_videos/ + metadata.json and test_videos/ (default: the bundled data/sample)
          frames:int=32, # frames per training video for the face crops
-         predict_frames:int=16, # frames per test video
+         predict_frames:int=8, # frames per test video
          sizes:str='96:4,128:3', # progressive resizing: SIZE:EPOCHS per stage
          per_video:int=8, # training pairs per original video and epoch
          tta:int=2, # test-time views per crop

@@ -14,7 +14,7 @@ from .core import FETCH_DIR, is_url
 from .video import read_frames, VideoError, MAX_SIDE, check_file, Frames
 
 # %% auto #0
-__all__ = ['decoding_pool', 'read_many']
+__all__ = ['decoding_pool', 'fallback_decoders', 'read_many']
 
 # %% ../nbs/02_decoding.ipynb #eb9682fa
 def _read_job(args):
@@ -120,6 +120,10 @@ def _known_bad(path):
     except VideoError as e:
         f = Future(); f.set_result(e); return f   # a permanent failure, known at once: no decoder, no timeout can turn it passing
 
+def fallback_decoders(decoders) -> tuple:
+    "The decoders to read a video with again after the first of `decoders` hung or crashed: the ones after it (PyAV alone if there are none)."
+    return tuple(decoders)[1:] or ('pyav',)
+
 def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'), max_side=MAX_SIDE,
               workers=1, ahead=2, timeout=60., recycle=50, max_crashes=3, pool=None, keep_on_gpu=False):
     "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes (or `pool`), each read bounded by `timeout`; with `keep_on_gpu`, in threads, and frames decoded on a GPU stay there."
@@ -142,14 +146,14 @@ def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', dec
                                        "script file, the deepfake-detect command or a notebook, not from `python -` (stdin).") from None
                 _drop([fut] + [f for *_, f in running]); w.restart()
                 todo.extendleft((q, kq, rq) for q, kq, rq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
-                if not retry:   # again with the last decoder alone (PyAV by default), which cannot hang the way decord does
-                    safe = dict(k, decoders=tuple(decoders[-1:]) if len(decoders) > 1 else ('pyav',))
+                if not retry:   # again without the decoder that failed to finish (decord first: PyAV, which cannot hang the way decord does)
+                    safe = dict(k, decoders=fallback_decoders(decoders))
                     running.appendleft((p, safe, True, w.submit(p, safe)))
                     continue
-                out = VideoError(f"{p}: decoding " + (f"took longer than {timeout:g} s" if hung else "crashed its process") + ", even with PyAV alone",
+                out = VideoError(f"{p}: decoding " + (f"took longer than {timeout:g} s" if hung else "crashed its process") + f", even with {', '.join(k['decoders'])} alone",
                                  transient=True)   # it may read under less load, or with more time: a later run tries again
                 lost = 0 if hung else lost + 1   # videos given up in a row because their decoders crashed
-            if retry and hasattr(out, 'decoder'): out.decoder += ' (after decord failed to finish)'
+            if retry and hasattr(out, 'decoder'): out.decoder += f' (after {decoders[0]} failed to finish)'
             yield p, out
     finally:
         if pool is None: w.close()

@@ -236,7 +236,7 @@ def load_cached(path, key=None):
 def video_faces(det, fr, crop:CropOptions=None) -> tuple[dict, list, list]:
     "One video's `(info, jpegs, tracks)`: its status and counts, its face crops as JPEG bytes, and the track of each."
     if not isinstance(fr, Frames): return dict(status='unreadable', reason=str(fr), seconds=0.0, transient=bool(getattr(fr, 'transient', False))), [], []
-    crop, t0 = crop or CropOptions(), time.time()
+    crop, t0 = (crop or CropOptions()).for_stage('predict'), time.time()
     found = detect_tracks(det, fr.data, fr.idxs, every=crop.detect_every)
     cut = [(t.id, jpeg_bytes(c)) for t, f, b, c in cut_faces(fr, found, crop.margin, crop.max_size)]
     note = f"{fr.missing} of {len(fr) + fr.missing} sampled frames could not be decoded; " if fr.missing else ''
@@ -262,7 +262,7 @@ def _materialise(models, folder) -> list[Path]:
 class PredictWorker:
     "What predicts a shard of videos: the face detector, the models and a decoding process, built once (a cluster worker holds one)."
     def __init__(self, models, weights=None, crop:CropOptions=None, score:ScoreOptions=None, safe=True, keep_crops=False, detector=None, clfs=None):
-        self.crop, self.score, self.keep, self.pool, self.tmp = crop or CropOptions(), score or ScoreOptions(), keep_crops, None, None
+        self.crop, self.score, self.keep, self.pool, self.tmp = (crop or CropOptions()).for_stage('predict'), score or ScoreOptions(), keep_crops, None, None
         if clfs is None and models and isinstance(models[0], dict):   # sent by the driver: this node may not see its disk
             self.tmp = Path(tempfile.mkdtemp(prefix='deepfake_models_'))
             models = _materialise(models, self.tmp)
@@ -331,7 +331,7 @@ def predict(videos, models, out=None, crop:CropOptions=None, score:ScoreOptions=
     """P(fake) for every video of `videos` with `models`; writes `out` (submission) and its per-video log when given; `cache` keeps each video's crops.
     `crop` and `score` options may be given as keywords too (`frames=16, tta=1`). `engine='ray'` shards the videos across a Ray cluster (`ray`: `cluster.RayOptions`)."""
     t0 = time.time()
-    crop, score = take_options(CropOptions, crop, kwargs), take_options(ScoreOptions, score, kwargs); no_more_options(kwargs, 'predict')
+    crop, score = take_options(CropOptions, crop, kwargs).for_stage('predict'), take_options(ScoreOptions, score, kwargs); no_more_options(kwargs, 'predict')
     check_engine(engine)
     if budget_hours is not None: Budget(budget_hours, 1)       # checks the hours before any work
     vt = test_videos(videos)

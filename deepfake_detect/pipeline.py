@@ -68,7 +68,7 @@ class _Stages:
         with atomic_write(self.run/'timings.csv') as f: pd.DataFrame(self.times).to_csv(f, index=False)
         return r
 
-def run_demo(out='runs/demo', data=None, frames=32, predict_frames=16, sizes='96:4,128:3', per_video=8, tta=2, seed=42, device='auto', say=print) -> Path:
+def run_demo(out='runs/demo', data=None, frames=32, predict_frames=8, sizes='96:4,128:3', per_video=8, tta=2, seed=42, device='auto', say=print) -> Path:
     "Run info, extract, train, predict, evaluate and report on `data` (default: the bundled sample) into `out`; returns report.html."
     root = Path(data) if data else default_data_dir('sample')
     if root is None or not (root/'train_sample_videos').is_dir() or not (root/'test_videos').is_dir():

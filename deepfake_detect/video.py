@@ -278,6 +278,33 @@ def _read_pyav(path, n, sample_kw, device, size=None):
     if not got: raise VideoError("PyAV decoded no frame")
     return np.stack(got), np.array(found), info.fps, max(info.frames, found[-1] + 1), 'pyav'
 
+def _read_pyav_fast(path, n, sample_kw, device, size=None):
+    "PyAV skipping the frames no other frame refers to (most B-frames), each sampled frame served by the nearest one decoded: for prediction, where a frame or two off does not matter."
+    info = probe(path)
+    idxs = sample_idxs(info.frames, n, **sample_kw)
+    coded = _coded(size, info.rotation)
+    got, found, prev, t0, k = [], [], None, None, 0   # prev: the (index, frame) decoded last; k: the next sampled index to serve
+    def take(i, fr):
+        if found and found[-1] >= i: return   # two sampled indices met one decoded frame
+        img = fr.to_ndarray(width=coded[0], height=coded[1], format='rgb24') if coded else fr.to_ndarray(format='rgb24')
+        got.append(_upright(img, getattr(fr, 'rotation', 0))); found.append(i)
+    with _open(path) as c:
+        s = c.streams.video[0]; s.thread_type = 'AUTO'; s.codec_context.skip_frame = 'NONREF'
+        for packet in c.demux(s):
+            try: frames = packet.decode()
+            except av.error.FFmpegError: continue
+            for fr in frames:
+                if fr.pts is None or s.time_base is None: raise VideoError("frames without timestamps")
+                t0 = fr.pts if t0 is None else t0
+                i = int(round(float((fr.pts - t0) * s.time_base) * info.fps))   # its frame number, from its time
+                while k < len(idxs) and idxs[k] <= i:   # sampled frames up to this one: each gets the nearer of this frame and the one before
+                    take(*(prev if prev is not None and idxs[k] - prev[0] < i - idxs[k] else (i, fr))); k += 1
+                prev = (i, fr)
+            if k >= len(idxs): break
+        while k < len(idxs) and prev is not None: take(*prev); k += 1   # sampled beyond the last frame decoded
+    if len(got) < len(idxs): raise VideoError(f"{len(got)} distinct frames for {len(idxs)} sampled: too few decoded frames without the skipped ones")
+    return np.stack(got), np.array(found), info.fps, max(info.frames, found[-1] + 1), 'pyav_fast'
+
 def _read_opencv(path, n, sample_kw, device, size=None):
     import cv2
     cap = cv2.VideoCapture(str(path))
@@ -323,7 +350,7 @@ def _read_nvdec(path, n, sample_kw, device, size=None):
     if size is not None: data = _gpu_resize(data, size)
     return data, idxs[:len(data)], info.fps, n_frames, f'nvdec-cuda:{i}'
 
-DECODERS = dict(decord=_read_decord, pyav=_read_pyav, opencv=_read_opencv, nvdec=_read_nvdec)
+DECODERS = dict(decord=_read_decord, pyav=_read_pyav, pyav_fast=_read_pyav_fast, opencv=_read_opencv, nvdec=_read_nvdec)
 GPU_DECODERS = ('nvdec',)   # decoders whose frames stay on the GPU
 
 def nvdec_available(device='auto') -> bool:

@@ -36,4 +36,4 @@ def test_cpu_machines_decode_on_the_cpu():
     from deepfake_detect.crops import CropOptions
     if torch.cuda.is_available(): pytest.skip('this machine has a GPU')
     o = CropOptions()   # device 'auto'
-    assert o.decoder_names() == ('decord', 'pyav') and o.read_kw()['keep_on_gpu'] is False
+    assert o.decoder_names() == ('pyav', 'decord') and o.read_kw()['keep_on_gpu'] is False
