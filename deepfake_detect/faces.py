@@ -184,11 +184,13 @@ def interpolate_track(track, idxs) -> Track:
     return Track(track.id, out)
 
 def detect_tracks(det:Detector, frames, idxs, every=1, min_iou=0.3, min_frac=0.1, min_len=2) -> list[Track]:
-    "Detect faces in `frames` (on every `every`-th only, interpolating the rest), link and filter tracks."
+    "Detect faces in `frames` (on every `every`-th only, interpolating the rest; on all of them when that finds no track), link and filter tracks."
     idxs = np.asarray(idxs)
     sel = np.unique(np.r_[np.arange(0, len(idxs), max(1, every)), len(idxs) - 1]) if len(idxs) else np.array([], int)
     faces = det.detect(frames[sel], idxs[sel])
     tracks = filter_tracks(link_tracks(faces, min_iou), len(sel), min_frac, min(min_len, len(sel)))
+    if every > 1 and not tracks and len(sel) < len(idxs):   # a hard video: the frames skipped may hold the face
+        return detect_tracks(det, frames, idxs, 1, min_iou, min_frac, min_len)
     return [interpolate_track(t, idxs) for t in tracks] if every > 1 else tracks
 
 # %% ../nbs/03_faces.ipynb #1f074a54
