@@ -4,7 +4,7 @@
     python bench/generalization.py --exp backbone  # EfficientNet-Lite0/1/2 and ResNet18 under the demo's schedule
     python bench/generalization.py --exp sbi       # the share of self-blended fakes
     python bench/generalization.py --exp demo      # the demo's own settings, as `make demo` trains them
-    python bench/generalization.py --exp sweep --device cuda:0 --decoders opencv --train-workers 8   # backbones, SBI, schedule (a GPU)
+    python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
 Every variant trains with the demo's schedule on the crops of data/sample/train_sample_videos (extracted once, 32 frames),
 predicts data/sample/test_videos and data/heldout/videos (16 frames, 2 TTA views, crops cached so only the models
@@ -58,8 +58,8 @@ def score(model, work, name, sample=SAMPLE, heldout=HELDOUT):
     return row
 
 def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT, save=None):
-    "Train and score each of `variants`; `save(df)` is called after each row, so a stopped run keeps what it measured."
-    rows = []
+    "Train and score each of `variants`; `save(df)` (which returns the table to keep) is called after each row, so a stopped run keeps what it measured."
+    rows, df = [], pd.DataFrame()
     for name, opts, drop in variants:
         t0 = time.time()
         ci = without(CropIndex.load(crops), drop, meta) if drop else CropIndex.load(crops)
@@ -68,8 +68,9 @@ def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT, save=None):
         row.update(score(r['paths']['pth'], work, name, sample, heldout))
         rows.append(row)
         print(json.dumps(row, default=str), flush=True)
-        if save: save(pd.DataFrame(rows))
-    return pd.DataFrame(rows)
+        df = pd.DataFrame(rows)
+        if save: df = save(df)
+    return df
 
 def variants(exp, sbi):
     M = ('swap', 'self_blend', 'warp')
@@ -121,5 +122,5 @@ if __name__ == '__main__':
             df = df.sort_values('variant', key=lambda s: s.map(order).fillna(len(order)), kind='stable')
         df.to_csv(out, index=False)
         return df
-    df = save(run(vs, work, crops, meta, sample, heldout, save=save))
+    df = run(vs, work, crops, meta, sample, heldout, save=save)
     print(df.round(3).to_markdown(index=False))

@@ -258,23 +258,30 @@ def _read_decord(path, n, sample_kw, device, size=None):
     finally: del vr   # a reader kept across videos grows memory (decord #197/#208)
     return data, idxs, fps, n_frames, f'decord-{where}'
 
+def _pyav_decoded(path, skip_nonref=False):
+    "Yield `(frame, time_base)` for the decoded frames of `path`'s video stream, packet by packet: a damaged packet is skipped, and the frames after it are read."
+    with _open(path) as c:
+        s = c.streams.video[0]; s.thread_type = 'AUTO'
+        if skip_nonref: s.codec_context.skip_frame = 'NONREF'
+        for packet in c.demux(s):
+            try: frames = packet.decode()
+            except av.error.FFmpegError: continue
+            for fr in frames: yield fr, s.time_base
+
+def _pyav_rgb(fr, coded):
+    "A decoded PyAV frame as an upright RGB array, scaled in the decoder to `coded` (W, H) when given."
+    img = fr.to_ndarray(width=coded[0], height=coded[1], format='rgb24') if coded else fr.to_ndarray(format='rgb24')
+    return _upright(img, getattr(fr, 'rotation', 0))
+
 def _read_pyav(path, n, sample_kw, device, size=None):
     "PyAV, packet by packet: a damaged packet is skipped, and the frames after it are read."
     info = probe(path)
     idxs = sample_idxs(info.frames, n, **sample_kw)
-    want, got, found, i = set(idxs.tolist()), [], [], 0
+    want, got, found = set(idxs.tolist()), [], []
     coded = _coded(size, info.rotation)
-    with _open(path) as c:
-        s = c.streams.video[0]; s.thread_type = 'AUTO'
-        for packet in c.demux(s):
-            try: frames = packet.decode()
-            except av.error.FFmpegError: continue
-            for fr in frames:
-                if i in want:
-                    img = fr.to_ndarray(width=coded[0], height=coded[1], format='rgb24') if coded else fr.to_ndarray(format='rgb24')
-                    got.append(_upright(img, getattr(fr, 'rotation', 0))); found.append(i)
-                i += 1
-            if i > idxs[-1]: break
+    for i, (fr, _) in enumerate(_pyav_decoded(path)):
+        if i > idxs[-1]: break
+        if i in want: got.append(_pyav_rgb(fr, coded)); found.append(i)
     if not got: raise VideoError("PyAV decoded no frame")
     return np.stack(got), np.array(found), info.fps, max(info.frames, found[-1] + 1), 'pyav'
 
@@ -286,22 +293,16 @@ def _read_pyav_fast(path, n, sample_kw, device, size=None):
     got, found, prev, t0, k = [], [], None, None, 0   # prev: the (index, frame) decoded last; k: the next sampled index to serve
     def take(i, fr):
         if found and found[-1] >= i: return   # two sampled indices met one decoded frame
-        img = fr.to_ndarray(width=coded[0], height=coded[1], format='rgb24') if coded else fr.to_ndarray(format='rgb24')
-        got.append(_upright(img, getattr(fr, 'rotation', 0))); found.append(i)
-    with _open(path) as c:
-        s = c.streams.video[0]; s.thread_type = 'AUTO'; s.codec_context.skip_frame = 'NONREF'
-        for packet in c.demux(s):
-            try: frames = packet.decode()
-            except av.error.FFmpegError: continue
-            for fr in frames:
-                if fr.pts is None or s.time_base is None: raise VideoError("frames without timestamps")
-                t0 = fr.pts if t0 is None else t0
-                i = int(round(float((fr.pts - t0) * s.time_base) * info.fps))   # its frame number, from its time
-                while k < len(idxs) and idxs[k] <= i:   # sampled frames up to this one: each gets the nearer of this frame and the one before
-                    take(*(prev if prev is not None and idxs[k] - prev[0] < i - idxs[k] else (i, fr))); k += 1
-                prev = (i, fr)
-            if k >= len(idxs): break
-        while k < len(idxs) and prev is not None: take(*prev); k += 1   # sampled beyond the last frame decoded
+        got.append(_pyav_rgb(fr, coded)); found.append(i)
+    for fr, tb in _pyav_decoded(path, skip_nonref=True):
+        if k >= len(idxs): break
+        if fr.pts is None or tb is None: raise VideoError("frames without timestamps")
+        t0 = fr.pts if t0 is None else t0
+        i = int(round(float((fr.pts - t0) * tb) * info.fps))   # its frame number, from its time
+        while k < len(idxs) and idxs[k] <= i:   # sampled frames up to this one: each gets the nearer of this frame and the one before
+            take(*(prev if prev is not None and idxs[k] - prev[0] < i - idxs[k] else (i, fr))); k += 1
+        prev = (i, fr)
+    while k < len(idxs) and prev is not None: take(*prev); k += 1   # sampled beyond the last frame decoded
     if len(got) < len(idxs): raise VideoError(f"{len(got)} distinct frames for {len(idxs)} sampled: too few decoded frames without the skipped ones")
     return np.stack(got), np.array(found), info.fps, max(info.frames, found[-1] + 1), 'pyav_fast'
 
