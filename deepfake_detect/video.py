@@ -13,9 +13,9 @@ import av
 from .core import DeepfakeError, default_mode, is_url, local_copy
 
 # %% auto #0
-__all__ = ['VIDEO_FILES', 'CODECS', 'DECORD_THREADS', 'DECODERS', 'GPU_DECODERS', 'MAX_SIDE', 'VideoError', 'VideoInfo',
-           'check_file', 'probe', 'probe_all', 'iter_frames', 'VideoWriter', 'write_video', 'sample_idxs', 'Frames',
-           'to_host', 'decord_context', 'nvdec_available', 'read_size', 'read_frames']
+__all__ = ['VIDEO_FILES', 'CODECS', 'DECORD_THREADS', 'REORDER', 'DECODERS', 'GPU_DECODERS', 'MAX_SIDE', 'VideoError',
+           'VideoInfo', 'check_file', 'probe', 'probe_all', 'iter_frames', 'VideoWriter', 'write_video', 'sample_idxs',
+           'Frames', 'to_host', 'decord_context', 'nvdec_available', 'read_size', 'read_frames']
 
 # %% ../nbs/01_video.ipynb #5f2f78ea
 VIDEO_FILES = ('.mp4', '.mkv', '.avi', '.mov', '.webm', '.flv', '.mpg', '.mpeg', '.m4v', '.gif')   # what the sample generator reads footage from
@@ -273,12 +273,46 @@ def _pyav_rgb(fr, coded):
     img = fr.to_ndarray(width=coded[0], height=coded[1], format='rgb24') if coded else fr.to_ndarray(format='rgb24')
     return _upright(img, getattr(fr, 'rotation', 0))
 
+class _Irregular(Exception): "A frame's number cannot be told from its packet's timestamp, or a packet failed: every frame is decoded instead."
+
+REORDER = 16   # packets read past the last sampled frame: every frame shown before it has arrived by then (B-frames come a few behind)
+
+def _pyav_sampled(path, idxs, info, coded):
+    "The sampled frames `idxs`, decoding only the frames others refer to and the sampled ones (bit-exact); `_Irregular` when frame numbers cannot be told from timestamps."
+    want, last, got, seen = set(idxs.tolist()), int(idxs[-1]), {}, set()
+    with _open(path) as c:
+        s = c.streams.video[0]; s.thread_type = 'AUTO'; cc = s.codec_context
+        t0, tb, fps = s.start_time, s.time_base, info.fps
+        if t0 is None or tb is None or not fps: raise _Irregular
+        def number(pts):   # a frame's number from its timestamp, when the timestamps lie on the frame grid
+            x = float((pts - t0) * tb) * fps if pts is not None else -1.
+            if x < -0.25 or abs(x - round(x)) > 0.25: raise _Irregular
+            return round(x)
+        for packet in c.demux(s):
+            if packet.size:   # an empty packet flushes the decoder at the end
+                i = number(packet.pts)
+                if i in seen: raise _Irregular
+                seen.add(i)
+                cc.skip_frame = 'DEFAULT' if i in want else 'NONREF'   # taken per packet, frame threads too
+            try: frames = packet.decode()
+            except av.error.FFmpegError: raise _Irregular from None   # a damaged packet: the plain reader numbers frames as it decodes them
+            for fr in frames:
+                j = number(fr.pts)
+                if j in want: got.setdefault(j, _pyav_rgb(fr, coded))
+            if packet.size and i > last + REORDER and want <= got.keys(): break
+    top = min(last, max(seen, default=-1))
+    if any(k not in seen for k in range(top + 1)) or any(j not in got for j in want if j <= top) or not got: raise _Irregular   # a gap in the numbers, or a sampled frame not served
+    found = sorted(got)
+    return np.stack([got[j] for j in found]), np.array(found), info.fps, max(info.frames, found[-1] + 1), 'pyav'
+
 def _read_pyav(path, n, sample_kw, device, size=None):
-    "PyAV, packet by packet: a damaged packet is skipped, and the frames after it are read."
+    "PyAV: the sampled frames, skipping the decoding of frames nothing refers to; on irregular timestamps or a damaged packet, packet by packet through every frame (a damaged packet is skipped, and the frames after it are read)."
     info = probe(path)
     idxs = sample_idxs(info.frames, n, **sample_kw)
-    want, got, found = set(idxs.tolist()), [], []
     coded = _coded(size, info.rotation)
+    try: return _pyav_sampled(path, idxs, info, coded)
+    except _Irregular: pass
+    want, got, found = set(idxs.tolist()), [], []
     for i, (fr, _) in enumerate(_pyav_decoded(path)):
         if i > idxs[-1]: break
         if i in want: got.append(_pyav_rgb(fr, coded)); found.append(i)
