@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['BOX_COLS', 'LANDMARK_COLS', 'INDEX_COLS', 'STATUS_COLS', 'STAGE_DETECT_EVERY', 'video_table', 'extraction_order',
            'cut_faces', 'jpeg_bytes', 'crop_files', 'tracks_from_rows', 'reuse_tracks', 'video_crops',
-           'write_video_crops', 'CropIndex', 'build_index', 'CropOptions', 'ExtractWorker', 'extract',
+           'write_video_crops', 'CropIndex', 'build_index', 'CropOptions', 'loading', 'ExtractWorker', 'extract',
            'extract_summary', 'show_crops']
 
 # %% ../nbs/05_crops.ipynb #ed8b3c84
@@ -21,7 +21,8 @@ from .core import (DeepfakeError, DataError, atomic_write, read_metadata, list_v
                                   check_engine, safe_name, finite, versions)
 from .video import Frames, to_host, DECODERS, GPU_DECODERS, nvdec_available
 from .decoding import read_many, decoding_pool
-from .faces import Detector, Face, Track, crop_box, detect_tracks
+from .faces import Detector, Face, Track, crop_box, detect_tracks, torch_device
+from concurrent.futures import Future, ThreadPoolExecutor
 
 # %% ../nbs/05_crops.ipynb #83561bae
 def video_table(videos) -> pd.DataFrame:
@@ -276,12 +277,23 @@ def _original_rows(out, original) -> pd.DataFrame|None:
     if not (d/'status.json').exists() or json.loads((d/'status.json').read_text())['status'] != 'ok': return None
     return pd.read_csv(d/'faces.csv')
 
+def loading(f, *args, **kw) -> Future:
+    "Start `f(*args, **kw)` in a thread of its own and return its `Future`: a detector loads while the first videos decode."
+    ex = ThreadPoolExecutor(1, thread_name_prefix='loading')
+    try: return ex.submit(f, *args, **kw)
+    finally: ex.shutdown(wait=False)
+
 class ExtractWorker:
     "What extracts a shard of videos: a face detector and a decoding process, built once and kept between shards (a cluster worker holds one)."
     def __init__(self, opts:CropOptions=None, quality=90, detector=None):
         self.opts, self.quality = (opts or CropOptions()).for_stage('extract'), quality
-        self.det = detector or Detector(device=self.opts.device, min_prob=self.opts.min_prob)
+        torch_device(self.opts.device)   # a device this machine lacks fails here, at once
+        self._det = detector or loading(Detector, device=self.opts.device, min_prob=self.opts.min_prob)   # overlaps the decoder's start
         self.pool = None
+    @property
+    def det(self):
+        if isinstance(self._det, Future): self._det = self._det.result()
+        return self._det
     def stream(self, shard):
         "Yield `(video, (rows, status, files))` for each `(video, path, ref)` of `shard`; a callable `ref` is called when its video's turn comes."
         if self.pool is None: self.pool = self.opts.new_pool()

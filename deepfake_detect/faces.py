@@ -13,7 +13,7 @@ from .core import DeepfakeError
 
 # %% auto #0
 __all__ = ['SCALES', 'MAX_FACES', 'Face', 'crop_box', 'iou', 'detect_scale', 'torch_device', 'Detector', 'show_faces', 'Track',
-           'link_tracks', 'filter_tracks', 'interpolate_track', 'detect_tracks', 'coverage']
+           'link_tracks', 'filter_tracks', 'interpolate_track', 'refine_tracks', 'detect_tracks', 'coverage']
 
 # %% ../nbs/03_faces.ipynb #d4a1aeb7
 @dataclass
@@ -76,6 +76,16 @@ def _per_frame(boxes, probs, points, n) -> list[tuple[np.ndarray, np.ndarray, np
         out.append((np.asarray(b, float).reshape(-1, 4), np.asarray(probs[i], float).reshape(-1), np.asarray(points[i], float).reshape(-1, 5, 2)))
     return out
 
+def _mtcnn_crops(x, boxes, pos, size):
+    "Crops of `boxes` (k, 5) from the frames `x[pos]` (N,3,H,W), cut as MTCNN cuts them (clipped to the frame, area-resized to `size`) and scaled as its nets take them."
+    from facenet_pytorch.models.utils.detect_face import imresample
+    h, w = x.shape[2:]
+    b = boxes[:, :4].trunc().int().cpu().numpy()
+    y0, x0 = np.clip(b[:, 1] - 1, 0, h - 1), np.clip(b[:, 0] - 1, 0, w - 1)   # facenet-pytorch's `pad`, kept inside the frame
+    y1, x1 = np.clip(b[:, 3], y0 + 1, h), np.clip(b[:, 2], x0 + 1, w)
+    ims = [imresample(x[k:k + 1, :, y0[j]:y1[j], x0[j]:x1[j]], (size, size)) for j, k in enumerate(pos)]
+    return (torch.cat(ims) - 127.5) * 0.0078125
+
 # %% ../nbs/03_faces.ipynb #15178490
 MAX_FACES = 8
 
@@ -109,6 +119,30 @@ class Detector:
             fs = [Face(np.clip(bb / s, 0, [w, h, w, h]), float(pp), int(i), landmarks=ll / s) for bb, pp, ll in zip(b[keep], p[keep], l[keep])]
             faces.append(sorted(fs, key=lambda f: -f.size)[:self.max_faces])
         return faces
+
+    def refine(self, frames, boxes, scale=None) -> list[list[Face|None]]:
+        "Faces known near where they are: each box of `boxes` (one list per frame of `frames`, frame pixels) goes through MTCNN's 2nd and 3rd stages on its frame, which re-fit it (box, probability, landmarks) or drop it (None). No image pyramid, no search."
+        from facenet_pytorch.models.utils.detect_face import bbreg, rerec
+        if not isinstance(frames, torch.Tensor): frames = np.asarray(frames)
+        n, h, w = frames.shape[:3]
+        s = detect_scale((w, h), self.scales) if scale is None else scale
+        pos = [k for k, bs in enumerate(boxes) for _ in bs]
+        if not pos: return [[] for _ in boxes]
+        x = torch.as_tensor(self._resized(frames, s, (max(1, round(w * s)), max(1, round(h * s)))), device=self.device).permute(0, 3, 1, 2).float()
+        b = torch.tensor(np.array([np.r_[np.asarray(bb, float) * s, 1.] for bs in boxes for bb in bs]), dtype=torch.float32, device=self.device)
+        th, m = self.mtcnn.thresholds, self.mtcnn
+        with torch.no_grad(), torch.autocast('cuda', torch.float16, enabled=self.fp16):
+            b = rerec(b)
+            reg, p2 = m.rnet(_mtcnn_crops(x, b, pos, 24))
+            b = rerec(bbreg(b, reg.float()))
+            reg, lm, p3 = m.onet(_mtcnn_crops(x, b, pos, 48))
+        reg, lm, p = reg.float(), lm.float(), p3[:, 1].float()
+        bw, bh = b[:, 2:3] - b[:, 0:1] + 1, b[:, 3:4] - b[:, 1:2] + 1
+        pts = torch.stack([bw * lm[:, :5] + b[:, 0:1] - 1, bh * lm[:, 5:] + b[:, 1:2] - 1], -1).cpu().numpy() / s
+        b = bbreg(b, reg)[:, :4].cpu().numpy() / s
+        ok = ((p2[:, 1].float() > th[1]) & (p > th[2]) & (p >= self.min_prob)).cpu().numpy()
+        it = iter(range(len(pos)))
+        return [[Face(np.clip(b[j], 0, [w, h, w, h]), float(p[j]), landmarks=pts[j]) if ok[j] else None for j in (next(it) for _ in bs)] for bs in boxes]
 
     def _resized(self, batch, s, size):
         "A batch of frames at detection `size` (W, H): shrunk on the GPU when there is one (or the frames are a tensor), else by OpenCV."
@@ -183,15 +217,34 @@ def interpolate_track(track, idxs) -> Track:
         out.append(Face(a.box + t * (b.box - a.box), min(a.prob, b.prob), int(i), track.id, interpolated=True, landmarks=lm))
     return Track(track.id, out)
 
+def refine_tracks(det:Detector, frames, idxs, tracks, every) -> list[Track]:
+    "Complete `tracks` found on every `every`-th frame: on each frame between (and up to `every`-1 frames past either end) `Detector.refine` re-fits the interpolated (or nearest) box or drops it."
+    idxs = np.asarray(idxs)
+    at, keys = {int(i): k for k, i in enumerate(idxs)}, set(range(0, len(idxs), every)) | {len(idxs) - 1}
+    cands, owners = [[] for _ in idxs], [[] for _ in idxs]
+    for t in tracks:
+        guess = {f.frame: f.box for f in interpolate_track(t, idxs).faces}
+        a, b = at[t.faces[0].frame], at[t.faces[-1].frame]
+        for k in range(max(0, a - every + 1), min(len(idxs), b + every)):
+            if k in keys: continue
+            cands[k].append(guess.get(int(idxs[k]), t.faces[0].box if k < a else t.faces[-1].box)); owners[k].append(t.id)
+    ks = [k for k in range(len(idxs)) if cands[k]]
+    faces = {t.id: list(t.faces) for t in tracks}
+    for k, fs in zip(ks, det.refine(frames[ks], [cands[k] for k in ks]) if ks else []):
+        for tid, f in zip(owners[k], fs):
+            if f is not None: f.frame, f.track = int(idxs[k]), tid; faces[tid].append(f)
+    return [Track(t.id, sorted(faces[t.id], key=lambda f: f.frame)) for t in tracks]
+
 def detect_tracks(det:Detector, frames, idxs, every=1, min_iou=0.3, min_frac=0.1, min_len=2) -> list[Track]:
-    "Detect faces in `frames` (on every `every`-th only, interpolating the rest; on all of them when that finds no track), link and filter tracks."
+    "Detect faces in `frames` (on every `every`-th only, refining the rest, or interpolating for a detector without `refine`; on all of them when that finds no track), link and filter tracks."
     idxs = np.asarray(idxs)
     sel = np.unique(np.r_[np.arange(0, len(idxs), max(1, every)), len(idxs) - 1]) if len(idxs) else np.array([], int)
     faces = det.detect(frames[sel], idxs[sel])
     tracks = filter_tracks(link_tracks(faces, min_iou), len(sel), min_frac, min(min_len, len(sel)))
     if every > 1 and not tracks and len(sel) < len(idxs):   # a hard video: the frames skipped may hold the face
         return detect_tracks(det, frames, idxs, 1, min_iou, min_frac, min_len)
-    return [interpolate_track(t, idxs) for t in tracks] if every > 1 else tracks
+    if every == 1: return tracks
+    return refine_tracks(det, frames, idxs, tracks, every) if hasattr(det, 'refine') else [interpolate_track(t, idxs) for t in tracks]
 
 # %% ../nbs/03_faces.ipynb #1f074a54
 def coverage(reference, tracks, min_iou=0.5) -> float:

@@ -22,7 +22,8 @@ from .core import (DeepfakeError, DataError, CLIP, atomic_write, list_videos, wr
 from .video import Frames
 from .decoding import read_many
 from .faces import Detector, detect_tracks, torch_device
-from .crops import CropOptions, cut_faces, jpeg_bytes
+from .crops import CropOptions, cut_faces, jpeg_bytes, loading
+from concurrent.futures import Future
 from .model import ModelError, load_model, resolve_model, calibrate, model_paths
 
 # %% ../nbs/09_inference.ipynb #12fef4fe
@@ -266,8 +267,13 @@ class PredictWorker:
         if clfs is None and models and isinstance(models[0], dict):   # sent by the driver: this node may not see its disk
             self.tmp = Path(tempfile.mkdtemp(prefix='deepfake_models_'))
             models = _materialise(models, self.tmp)
+        torch_device(self.crop.device)   # a device this machine lacks fails here, at once
+        self._det = detector or loading(Detector, device=self.crop.device, min_prob=self.crop.min_prob)   # loads while the models do
         self.clfs = clfs or load_models(models, weights, self.crop.device, safe)
-        self.det = detector or Detector(device=self.crop.device, min_prob=self.crop.min_prob)
+    @property
+    def det(self):
+        if isinstance(self._det, Future): self._det = self._det.result()
+        return self._det
     def scorer(self): return _Scorer(self.clfs, self.score)
     def stream(self, shard):
         "Yield `(filename, (info, jpegs, tracks))` of each `(filename, path, n_frames)` of `shard`."
