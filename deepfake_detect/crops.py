@@ -200,7 +200,7 @@ class CropOptions:
     "How a video becomes face crops, in `extract` and `predict` alike."
     frames:int=32 # frames sampled uniformly from each video
     every:int=None # sample every N-th frame instead (the seed used 10)
-    detect_every:int=None # run the detector on every N-th sampled frame, interpolate boxes between (default: 1 to extract training crops, 2 to predict)
+    detect_every:int=None # run the full detector on every N-th sampled frame and refine the boxes between (default: 1 to extract training crops, 2 to predict)
     margin:float=1.3 # crop = face box enlarged by this factor, made square
     max_size:int=320 # crops larger than this (pixels, long side) are shrunk
     max_side:int=1920 # frames larger than this (pixels, long side) are shrunk as they are decoded: a 4K or 8K video's memory stays bounded
