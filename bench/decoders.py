@@ -27,14 +27,12 @@ def speed(paths, repeats, n=32):
     secs, same = {d: [] for d in decs}, {d: True for d in decs}
     for _ in range(repeats):   # in turns: a busy moment of the machine falls on every decoder
         for p in paths:
-            ref = None
+            got = {}
             for d in decs:
-                t0 = time.time(); f = read_frames(p, n=n, decoders=(d,), device='cpu'); secs[d].append(time.time() - t0)
-                if d == 'pyav': ref = f
-            for d in decs:   # exact decoders must return PyAV's frames; pyav_fast serves nearby frames, each exactly
-                if d in ('pyav', 'pyav_fast'): continue
-                f = read_frames(p, n=n, decoders=(d,), device='cpu')
-                same[d] &= bool(np.array_equal(f.idxs, ref.idxs) and np.abs(f.data.astype(int) - ref.data).max() <= 1)
+                t0 = time.time(); got[d] = read_frames(p, n=n, decoders=(d,), device='cpu'); secs[d].append(time.time() - t0)
+            ref = got['pyav']
+            for d in ('decord', 'opencv'):   # exact decoders must return PyAV's frames; pyav_fast serves nearby frames, each exactly
+                f = got[d]; same[d] &= bool(np.array_equal(f.idxs, ref.idxs) and np.abs(f.data.astype(int) - ref.data).max() <= 1)
     rows = [{'decoder': d, 's/video': np.median(np.reshape(secs[d], (repeats, -1)).sum(1)) / len(paths), 'frames as PyAV': same.get(d) if d != 'pyav_fast' else 'nearby'} for d in decs]
     return pd.DataFrame(rows)
 

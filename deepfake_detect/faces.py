@@ -13,7 +13,8 @@ from .core import DeepfakeError
 
 # %% auto #0
 __all__ = ['SCALES', 'MAX_FACES', 'Face', 'crop_box', 'iou', 'detect_scale', 'torch_device', 'Detector', 'show_faces', 'Track',
-           'link_tracks', 'filter_tracks', 'interpolate_track', 'refine_tracks', 'detect_tracks', 'coverage']
+           'link_tracks', 'filter_tracks', 'interpolate_track', 'key_frames', 'refine_tracks', 'detect_tracks',
+           'coverage']
 
 # %% ../nbs/03_faces.ipynb #d4a1aeb7
 @dataclass
@@ -141,8 +142,9 @@ class Detector:
         pts = torch.stack([bw * lm[:, :5] + b[:, 0:1] - 1, bh * lm[:, 5:] + b[:, 1:2] - 1], -1).cpu().numpy() / s
         b = bbreg(b, reg)[:, :4].cpu().numpy() / s
         ok = ((p2[:, 1].float() > th[1]) & (p > th[2]) & (p >= self.min_prob)).cpu().numpy()
-        it = iter(range(len(pos)))
-        return [[Face(np.clip(b[j], 0, [w, h, w, h]), float(p[j]), landmarks=pts[j]) if ok[j] else None for j in (next(it) for _ in bs)] for bs in boxes]
+        found = [Face(np.clip(b[j], 0, [w, h, w, h]), float(p[j]), landmarks=pts[j]) if ok[j] else None for j in range(len(pos))]
+        ends = np.cumsum([len(bs) for bs in boxes])
+        return [found[e - len(bs):e] for e, bs in zip(ends, boxes)]
 
     def _resized(self, batch, s, size):
         "A batch of frames at detection `size` (W, H): shrunk on the GPU when there is one (or the frames are a tensor), else by OpenCV."
@@ -217,10 +219,14 @@ def interpolate_track(track, idxs) -> Track:
         out.append(Face(a.box + t * (b.box - a.box), min(a.prob, b.prob), int(i), track.id, interpolated=True, landmarks=lm))
     return Track(track.id, out)
 
+def key_frames(n, every) -> np.ndarray:
+    "Positions of the `n` sampled frames the full detector runs on: every `every`-th and the last."
+    return np.unique(np.r_[np.arange(0, n, max(1, every)), n - 1]) if n else np.array([], int)
+
 def refine_tracks(det:Detector, frames, idxs, tracks, every) -> list[Track]:
-    "Complete `tracks` found on every `every`-th frame: on each frame between (and up to `every`-1 frames past either end) `Detector.refine` re-fits the interpolated (or nearest) box or drops it."
+    "Complete `tracks` found on the `key_frames`: on each frame between (and up to `every`-1 frames past either end) `Detector.refine` re-fits the interpolated (or nearest) box or drops it."
     idxs = np.asarray(idxs)
-    at, keys = {int(i): k for k, i in enumerate(idxs)}, set(range(0, len(idxs), every)) | {len(idxs) - 1}
+    at, keys = {int(i): k for k, i in enumerate(idxs)}, set(key_frames(len(idxs), every).tolist())
     cands, owners = [[] for _ in idxs], [[] for _ in idxs]
     for t in tracks:
         guess = {f.frame: f.box for f in interpolate_track(t, idxs).faces}
@@ -238,7 +244,7 @@ def refine_tracks(det:Detector, frames, idxs, tracks, every) -> list[Track]:
 def detect_tracks(det:Detector, frames, idxs, every=1, min_iou=0.3, min_frac=0.1, min_len=2) -> list[Track]:
     "Detect faces in `frames` (on every `every`-th only, refining the rest, or interpolating for a detector without `refine`; on all of them when that finds no track), link and filter tracks."
     idxs = np.asarray(idxs)
-    sel = np.unique(np.r_[np.arange(0, len(idxs), max(1, every)), len(idxs) - 1]) if len(idxs) else np.array([], int)
+    sel = key_frames(len(idxs), every)
     faces = det.detect(frames[sel], idxs[sel])
     tracks = filter_tracks(link_tracks(faces, min_iou), len(sel), min_frac, min(min_len, len(sel)))
     if every > 1 and not tracks and len(sel) < len(idxs):   # a hard video: the frames skipped may hold the face
