@@ -287,12 +287,14 @@ class ExtractWorker:
     "What extracts a shard of videos: a face detector and a decoding process, built once and kept between shards (a cluster worker holds one)."
     def __init__(self, opts:CropOptions=None, quality=90, detector=None):
         self.opts, self.quality = (opts or CropOptions()).for_stage('extract'), quality
-        torch_device(self.opts.device)   # a device this machine lacks fails here, at once
+        if self.opts.device not in (None, 'auto', 'cpu'): torch_device(self.opts.device)   # a device this machine lacks fails here, at once (torch loads in the thread otherwise)
         self._det = detector or loading(Detector, device=self.opts.device, min_prob=self.opts.min_prob)   # overlaps the decoder's start
         self.pool = None
     @property
     def det(self):
-        if isinstance(self._det, Future): self._det = self._det.result()
+        if isinstance(self._det, Future):
+            self._det = self._det.result()
+            if self.opts.decoders == 'auto': nvdec_available(str(self._det.device))   # a GPU without PyNvVideoCodec: say how to decode on it (once)
         return self._det
     def stream(self, shard):
         "Yield `(video, (rows, status, files))` for each `(video, path, ref)` of `shard`; a callable `ref` is called when its video's turn comes."

@@ -8,7 +8,6 @@ import warnings
 from dataclasses import dataclass, field, replace
 import numpy as np
 import cv2
-import torch
 from .core import DeepfakeError
 
 # %% auto #0
@@ -59,6 +58,7 @@ def detect_scale(frame_size, scales=SCALES) -> float:
 # %% ../nbs/03_faces.ipynb #549077d9
 def torch_device(device='auto') -> torch.device:
     "The torch device for `device` ('auto': the first GPU if there is one); asking for a GPU this machine does not have is an error."
+    import torch
     if device in (None, 'auto'): return torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')
     try: d = torch.device(device)
     except (RuntimeError, TypeError): raise DeepfakeError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'") from None
@@ -79,6 +79,7 @@ def _per_frame(boxes, probs, points, n) -> list[tuple[np.ndarray, np.ndarray, np
 
 def _mtcnn_crops(x, boxes, pos, size):
     "Crops of `boxes` (k, 5) from the frames `x[pos]` (N,3,H,W), cut as MTCNN cuts them (clipped to the frame, area-resized to `size`) and scaled as its nets take them."
+    import torch
     from facenet_pytorch.models.utils.detect_face import imresample
     h, w = x.shape[2:]
     b = boxes[:, :4].trunc().int().cpu().numpy()
@@ -103,6 +104,7 @@ class Detector:
 
     def detect(self, frames, idxs=None, scale=None) -> list[list[Face]]:
         "Faces in each of `frames` (N,H,W,3) uint8 RGB, an array or a tensor; `idxs` are their frame numbers, `scale` overrides `detect_scale`."
+        import torch
         if not isinstance(frames, torch.Tensor): frames = np.asarray(frames)
         n, h, w = frames.shape[:3]
         idxs = range(n) if idxs is None else idxs
@@ -123,6 +125,7 @@ class Detector:
 
     def refine(self, frames, boxes, scale=None) -> list[list[Face|None]]:
         "Faces known near where they are: each box of `boxes` (one list per frame of `frames`, frame pixels) goes through MTCNN's 2nd and 3rd stages on its frame, which re-fit it (box, probability, landmarks) or drop it (None). No image pyramid, no search."
+        import torch
         from facenet_pytorch.models.utils.detect_face import bbreg, rerec
         if not isinstance(frames, torch.Tensor): frames = np.asarray(frames)
         n, h, w = frames.shape[:3]
@@ -148,6 +151,7 @@ class Detector:
 
     def _resized(self, batch, s, size):
         "A batch of frames at detection `size` (W, H): shrunk on the GPU when there is one (or the frames are a tensor), else by OpenCV."
+        import torch
         if self.gpu or isinstance(batch, torch.Tensor):
             x = torch.as_tensor(batch).to(self.device, non_blocking=True).permute(0, 3, 1, 2).float()
             if s != 1: x = torch.nn.functional.interpolate(x, size=(size[1], size[0]), mode='bilinear', antialias=s < 1, align_corners=False)

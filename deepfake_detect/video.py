@@ -390,13 +390,15 @@ GPU_DECODERS = ('nvdec',)   # decoders whose frames stay on the GPU
 
 def nvdec_available(device='auto') -> bool:
     "Whether `nvdec` can decode on `device` here: a CUDA device and PyNvVideoCodec installed (warns once when only the latter is missing)."
-    import importlib.util
+    import importlib.util, sys
+    missing = importlib.util.find_spec('PyNvVideoCodec') is None
+    if missing and device in (None, 'auto') and 'torch' not in sys.modules: return False   # not worth importing torch (seconds) to know: `extract` starts decoding before torch has loaded
     try: i = _cuda_index(device)
     except ValueError: return False
     if i is None: return False
     import torch
     if i >= (torch.cuda.device_count() if torch.cuda.is_available() else 0): return False   # asked for a GPU that is not here: the detector says so
-    if importlib.util.find_spec('PyNvVideoCodec') is None:
+    if missing:
         _warn_once(f'cuda:{i} is here but PyNvVideoCodec is not: frames are decoded on the CPU. pip install -e ".[gpu]" to decode on the GPU.')
         return False
     return True
