@@ -195,15 +195,17 @@ def calibrate(p, cal=None) -> np.ndarray:
     z = z / cal['T'] if cal['method'] == 'temperature' else cal['a'] * z + cal['b']
     return 1 / (1 + np.exp(-z))
 
-def fit_calibration(y, p, method='temperature') -> dict:
-    "Fit a temperature (or Platt's a, b) to labels `y` and probabilities `p` by minimising log loss."
+def fit_calibration(y, p, method='temperature', min_T=1.0) -> dict:
+    "Fit a temperature >= `min_T` (or Platt's a, b) to labels `y` and probabilities `p` by minimising log loss."
     from scipy.optimize import minimize, minimize_scalar
     y, z = np.asarray(y, dtype=np.float64), _logit(p)
     if len(np.unique(y)) < 2: raise DeepfakeError("calibration needs real and fake validation videos")
     nll = lambda z: float(np.mean(np.logaddexp(0, z) - y * z))
     if method == 'temperature':
-        r = minimize_scalar(lambda t: nll(z / np.exp(t)), bounds=(-4, 4), method='bounded')
-        return dict(method='temperature', T=float(np.exp(r.x)))
+        lo = np.log(min_T)
+        r = minimize_scalar(lambda t: nll(z / np.exp(t)), bounds=(lo, max(lo, 4)), method='bounded')
+        t = lo if nll(z / min_T) <= r.fun else r.x   # the bounded search stops near, not at, its bound
+        return dict(method='temperature', T=float(np.exp(t)))
     if method == 'platt':
         r = minimize(lambda ab: nll(ab[0] * z + ab[1]), x0=[1.0, 0.0], method='Nelder-Mead')
         return dict(method='platt', a=float(r.x[0]), b=float(r.x[1]))
