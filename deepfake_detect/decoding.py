@@ -42,14 +42,25 @@ def _read_job_shared(args):
     s.close()   # the reader removes it
     return dataclasses.replace(out, data=_Shared(s.name, a.shape, str(a.dtype)))
 
+def _mapped(name, shape, dtype) -> np.ndarray|None:
+    "The pixels of shared memory block `name` mapped (copy-on-write), not copied; None where blocks are not files in /dev/shm (not Linux)."
+    import mmap
+    f = Path('/dev/shm')/name.lstrip('/')
+    if not f.is_file(): return None
+    with open(f, 'rb') as fh: m = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)   # the mapping outlives the name: removing it frees the pages when the array goes
+    return np.frombuffer(m, dtype, count=int(np.prod(shape))).reshape(shape)
+
 def _unshare(out, keep=True):
-    "A result as the reader uses it: the pixels of `_read_job_shared` copied out of their block, and the block removed (dropped with `keep=False`)."
+    "A result as the reader uses it: the pixels of `_read_job_shared` mapped (or copied) out of their block, and the block's name removed (dropped with `keep=False`)."
     if not hasattr(getattr(out, 'data', None), 'shm_name'): return out   # by its field: a notebook's own copy of the class is another class
     from multiprocessing import shared_memory
     h = out.data
     try: s = shared_memory.SharedMemory(name=h.shm_name)
     except FileNotFoundError: return VideoError(f"{out.path}: its decoded frames were lost (shared memory block {h.shm_name} is gone)", transient=True)
-    try: data = np.ndarray(h.shape, h.dtype, buffer=s.buf).copy() if keep else None
+    try:
+        data = None
+        if keep: data = _mapped(h.shm_name, h.shape, h.dtype)
+        if keep and data is None: data = np.ndarray(h.shape, h.dtype, buffer=s.buf).copy()
     finally: s.close(); s.unlink()
     return dataclasses.replace(out, data=data) if keep else None
 

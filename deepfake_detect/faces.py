@@ -249,7 +249,7 @@ def detect_tracks(det:Detector, frames, idxs, every=1, min_iou=0.3, min_frac=0.1
     "Detect faces in `frames` (on every `every`-th only, refining the rest, or interpolating for a detector without `refine`; on all of them when that finds no track), link and filter tracks."
     idxs = np.asarray(idxs)
     sel = key_frames(len(idxs), every)
-    faces = det.detect(frames[sel], idxs[sel])
+    faces = det.detect(frames if len(sel) == len(idxs) else frames[sel], idxs[sel])   # every frame: no copy of them all (200 MB for 32 1080p frames)
     tracks = filter_tracks(link_tracks(faces, min_iou), len(sel), min_frac, min(min_len, len(sel)))
     if every > 1 and not tracks and len(sel) < len(idxs):   # a hard video: the frames skipped may hold the face
         return detect_tracks(det, frames, idxs, 1, min_iou, min_frac, min_len)
