@@ -8,17 +8,17 @@ import json, sys, numpy as np, pandas as pd
 from pathlib import Path
 from deepfake_detect.model import calibrate
 from deepfake_detect.core import log_loss
-lab = pd.read_csv('data/sample/test_labels.csv')
-y_of = dict(zip(lab.iloc[:, 0], lab.iloc[:, 1]))
+from deepfake_detect.evaluate import read_labels
+y_of = read_labels('data/sample/test_labels.csv').y
 rows = []
 for run in sys.argv[1:] or ['runs/demo']:
     cfg = json.loads((Path(run)/'models/sample.json').read_text())
     cal, clip = cfg.get('calibration'), cfg.get('clip')
     sv = pd.read_csv(Path(run)/'submission_videos.csv')
-    y = sv.filename.map(y_of).map(lambda v: float(v in (1, 'FAKE', '1')) if not isinstance(v, float) else v).astype(float).values
+    y = sv.filename.map(y_of).astype(float).values
     raw = sv.p_raw.values; ok = ~np.isnan(raw)
     def ll(T):
-        p = calibrate(raw, dict(method='temperature', T=T)) if T else raw
+        p = calibrate(raw, dict(method='temperature', T=T))
         return log_loss(y[ok], np.clip(p[ok], clip, 1 - clip))
     rows.append(dict(run=run.rstrip('/').split('/')[-1], T=round(cal['T'], 3), clip=clip, ll_fitted=round(ll(cal['T']), 4), ll_floor1=round(ll(max(1, cal['T'])), 4), ll_submitted=round(log_loss(y[ok], sv.label.values[ok]), 4)))
 print(pd.DataFrame(rows).to_markdown(index=False))

@@ -58,9 +58,8 @@ def _unshare(out, keep=True):
     try: s = shared_memory.SharedMemory(name=h.shm_name)
     except FileNotFoundError: return VideoError(f"{out.path}: its decoded frames were lost (shared memory block {h.shm_name} is gone)", transient=True)
     try:
-        data = None
-        if keep: data = _mapped(h.shm_name, h.shape, h.dtype)
-        if keep and data is None: data = np.ndarray(h.shape, h.dtype, buffer=s.buf).copy()
+        data = _mapped(h.shm_name, h.shape, h.dtype) if keep else None
+        if keep and data is None: data = np.ndarray(h.shape, h.dtype, buffer=s.buf).copy()   # no /dev/shm: copied out
     finally: s.close(); s.unlink()
     return dataclasses.replace(out, data=data) if keep else None
 
