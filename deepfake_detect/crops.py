@@ -205,6 +205,7 @@ class CropOptions:
     max_size:int=320 # crops larger than this (pixels, long side) are shrunk
     max_side:int=1920 # frames larger than this (pixels, long side) are shrunk as they are decoded: a 4K or 8K video's memory stays bounded
     min_prob:float=0.9 # the detector's confidence a face needs
+    min_face:int=30 # the smallest face looked for, in pixels of the frame as the detector sees it (shrunk to 300-1000 px on its long side, 1080p to 640x360), rounded down onto MTCNN's pyramid (20, 28.2, 39.8 ...) so boxes stay its own: 30 finds faces of 85 px and up in 1080p
     device:str='auto' # 'auto', 'cpu' or 'cuda:N', for decoding and detection
     workers:int=1 # decoding processes running ahead of detection (per worker with --engine ray, each reserving a CPU)
     timeout:float=60 # seconds one video's decoding may take before it is retried with PyAV
@@ -218,6 +219,7 @@ class CropOptions:
         if self.every is not None and (not isinstance(self.every, numbers.Integral) or self.every < 1): raise bad(f"--every must be a whole number >= 1 (got {self.every!r})")
         if not (finite(self.margin) and 1 <= self.margin <= 4): raise bad(f"--margin {self.margin} must be between 1 and 4")
         if not (finite(self.min_prob) and 0 < self.min_prob <= 1): raise bad(f"--min-prob {self.min_prob} must be in (0, 1]")
+        if not (isinstance(self.min_face, numbers.Integral) and 12 <= self.min_face <= 200): raise bad(f"--min-face must be a whole number of pixels from 12 to 200 (got {self.min_face!r})")
         if not (finite(self.timeout) and self.timeout > 0): raise bad(f"--timeout {self.timeout} must be a positive number of seconds")
         names = self.decoder_names()
         if not names: raise bad("--decoders names no decoder")
@@ -288,7 +290,7 @@ class ExtractWorker:
     def __init__(self, opts:CropOptions=None, quality=90, detector=None):
         self.opts, self.quality = (opts or CropOptions()).for_stage('extract'), quality
         if self.opts.device not in (None, 'auto', 'cpu'): torch_device(self.opts.device)   # a device this machine lacks fails here, at once (torch loads in the thread otherwise)
-        self._det = detector or loading(Detector, device=self.opts.device, min_prob=self.opts.min_prob)   # overlaps the decoder's start
+        self._det = detector or loading(Detector, device=self.opts.device, min_prob=self.opts.min_prob, min_face=self.opts.min_face)   # overlaps the decoder's start
         self.pool = None
     @property
     def det(self):

@@ -6,14 +6,15 @@
 from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field, replace
+import math
 import numpy as np
 import cv2
 from .core import DeepfakeError
 
 # %% auto #0
-__all__ = ['SCALES', 'MAX_FACES', 'Face', 'crop_box', 'iou', 'detect_scale', 'torch_device', 'Detector', 'show_faces', 'Track',
-           'link_tracks', 'filter_tracks', 'interpolate_track', 'key_frames', 'refine_tracks', 'detect_tracks',
-           'coverage']
+__all__ = ['SCALES', 'MAX_FACES', 'Face', 'crop_box', 'iou', 'detect_scale', 'torch_device', 'pyramid_min', 'Detector',
+           'show_faces', 'Track', 'link_tracks', 'filter_tracks', 'interpolate_track', 'key_frames', 'refine_tracks',
+           'detect_tracks', 'coverage']
 
 # %% ../nbs/03_faces.ipynb #d4a1aeb7
 @dataclass
@@ -88,6 +89,12 @@ def _mtcnn_crops(x, boxes, pos, size):
     ims = [imresample(x[k:k + 1, :, y0[j]:y1[j], x0[j]:x1[j]], (size, size)) for j, k in enumerate(pos)]
     return (torch.cat(ims) - 127.5) * 0.0078125
 
+# %% ../nbs/03_faces.ipynb #0f3d6b1e
+def pyramid_min(min_face, base=20, factor=0.709) -> float:
+    "The largest size of MTCNN's default pyramid (`base`, `base`/`factor`, ...) not above `min_face`; `min_face` itself below `base`."
+    if min_face <= base: return float(min_face)
+    return base / factor ** math.floor(math.log(min_face / base) / -math.log(factor) + 1e-9)
+
 # %% ../nbs/03_faces.ipynb #15178490
 MAX_FACES = 8
 
@@ -99,7 +106,7 @@ class Detector:
         self.device, self.min_prob, self.scales, self.max_faces = torch_device(device), min_prob, scales, max_faces
         self.gpu = self.device.type == 'cuda'
         self.batch_size, self.fp16 = batch_size or (32 if self.gpu else 8), fp16 and self.gpu
-        self.mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=min_face, thresholds=list(thresholds),
+        self.mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=pyramid_min(min_face, factor=factor), thresholds=list(thresholds),
                            factor=factor, post_process=False, select_largest=False)
 
     def detect(self, frames, idxs=None, scale=None) -> list[list[Face]]:

@@ -209,7 +209,7 @@ class _Scorer:
 
 # %% ../nbs/09_inference.ipynb #0976f235
 CACHE_VERSION = 2
-CROP_KEYS = ('frames', 'every', 'detect_every', 'margin', 'max_size', 'max_side', 'min_prob')
+CROP_KEYS = ('frames', 'every', 'detect_every', 'margin', 'max_size', 'max_side', 'min_prob', 'min_face')
 
 def cache_key(path, crop:CropOptions) -> dict:
     "What a video's cached crops depend on: the file (size and modification time) and the crop options that change crops."
@@ -268,7 +268,7 @@ class PredictWorker:
             self.tmp = Path(tempfile.mkdtemp(prefix='deepfake_models_'))
             models = _materialise(models, self.tmp)
         torch_device(self.crop.device)   # a device this machine lacks fails here, at once
-        self._det = detector or loading(Detector, device=self.crop.device, min_prob=self.crop.min_prob)   # loads while the models do
+        self._det = detector or loading(Detector, device=self.crop.device, min_prob=self.crop.min_prob, min_face=self.crop.min_face)   # loads while the models do
         self.clfs = clfs or load_models(models, weights, self.crop.device, safe)
     @property
     def det(self):
