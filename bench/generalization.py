@@ -4,6 +4,8 @@
     python bench/generalization.py --exp backbone  # EfficientNet-Lite0/1/2 and ResNet18 under the demo's schedule
     python bench/generalization.py --exp sbi       # the share of self-blended fakes
     python bench/generalization.py --exp demo      # the demo's own settings, as `make demo` trains them
+    python bench/generalization.py --exp budget    # the demo's CPU budget spent differently (body learning rate, one size), seeds 42 and 43
+    python bench/generalization.py --exp sbi_body  # self-blended fakes (0.5, 0.25) with the body at 0.3 of the head's learning rate, seeds 42 and 43
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
 Every variant trains with the demo's schedule on the crops of data/sample/train_sample_videos (extracted once, 32 frames),
@@ -84,6 +86,11 @@ def variants(exp, sbi):
                 ('lite2', TrainOptions(arch='efficientnet_lite2'), ()), (f'lite0 sbi {sbi:g}', TrainOptions(sbi=sbi), ()),
                 (f'lite0 {long}', TrainOptions(sizes=long), ()), (f'lite0 {long} sbi {sbi:g}', TrainOptions(sizes=long, sbi=sbi), ()),
                 (f'lite2 {long} sbi {sbi:g}', TrainOptions(arch='efficientnet_lite2', sizes=long, sbi=sbi), ())]
+    if exp == 'budget':  # the demo's CPU budget spent differently: the body's learning rate, one size for more steps; two seeds each
+        return [(f'{name} seed {seed}', TrainOptions(seed=seed, **kw), ()) for seed in (42, 43)
+                for name, kw in (('demo', {}), ('body lr 0.3', dict(body_lr=0.3)), ('96:9', dict(sizes='96:9')))]
+    if exp == 'sbi_body':  # self-blended fakes with a body that learns faster (a tenth of the head's rate may be too slow to learn blending seams in 264 steps)
+        return [(f'sbi {sbi:g} body lr 0.3 seed {seed}', TrainOptions(seed=seed, sbi=sbi, body_lr=0.3), ()) for seed in (42, 43) for sbi in (0.5, 0.25)]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")
 

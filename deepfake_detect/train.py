@@ -80,7 +80,7 @@ def _fit_stages(learn, keep, opts:TrainOptions, dls):
         if i: learn.dls = dls(size)
         if i == 0 and opts.freeze_epochs:
             learn.freeze(); learn.fit_one_cycle(opts.freeze_epochs, opts.lr); learn.unfreeze()
-        learn.fit_one_cycle(epochs, slice(opts.lr / 10, opts.lr))
+        learn.fit_one_cycle(epochs, slice(opts.lr * opts.body_lr, opts.lr))
 
 def _evaluate(learn, keep, vids, dls, calibration, device) -> tuple:
     "Load the kept checkpoint and score it at its own size: `(history, best row, video scores, calibration, clip, crop accuracy)`."
