@@ -246,6 +246,10 @@ class CropOptions:
         "Decoding processes for these options, kept between shards (threads when a GPU decoder reads first: its frames stay on the GPU)."
         return decoding_pool(self.workers, threads=self.read_kw()['keep_on_gpu'])
 
+    def new_detector(self) -> Future:
+        "The face detector these options ask for (device, `min_prob`, `min_face`), loading in a thread of its own (`loading`, below) while the first videos decode."
+        return loading(Detector, device=self.device, min_prob=self.min_prob, min_face=self.min_face)
+
 # %% ../nbs/05_crops.ipynb #3ec65cbd
 def _finished(out, retry_failed=False) -> set:
     "Names of the video folders a run skips: finished, or failed for good (a failure that may not happen again is retried; with `retry_failed`, every failure)."
@@ -290,7 +294,7 @@ class ExtractWorker:
     def __init__(self, opts:CropOptions=None, quality=90, detector=None):
         self.opts, self.quality = (opts or CropOptions()).for_stage('extract'), quality
         if self.opts.device not in (None, 'auto', 'cpu'): torch_device(self.opts.device)   # a device this machine lacks fails here, at once (torch loads in the thread otherwise)
-        self._det = detector or loading(Detector, device=self.opts.device, min_prob=self.opts.min_prob, min_face=self.opts.min_face)   # overlaps the decoder's start
+        self._det = detector or self.opts.new_detector()   # overlaps the decoder's start
         self.pool = None
     @property
     def det(self):

@@ -21,8 +21,8 @@ from .core import (DeepfakeError, DataError, CLIP, atomic_write, list_videos, wr
                                   take_options, no_more_options, check_engine, safe_name, finite)
 from .video import Frames
 from .decoding import read_many
-from .faces import Detector, detect_tracks, torch_device
-from .crops import CropOptions, cut_faces, jpeg_bytes, loading
+from .faces import detect_tracks, torch_device
+from .crops import CropOptions, cut_faces, jpeg_bytes
 from concurrent.futures import Future
 from .model import ModelError, load_model, resolve_model, calibrate, model_paths
 
@@ -268,7 +268,7 @@ class PredictWorker:
             self.tmp = Path(tempfile.mkdtemp(prefix='deepfake_models_'))
             models = _materialise(models, self.tmp)
         torch_device(self.crop.device)   # a device this machine lacks fails here, at once
-        self._det = detector or loading(Detector, device=self.crop.device, min_prob=self.crop.min_prob, min_face=self.crop.min_face)   # loads while the models do
+        self._det = detector or self.crop.new_detector()   # loads while the models do
         self.clfs = clfs or load_models(models, weights, self.crop.device, safe)
     @property
     def det(self):
