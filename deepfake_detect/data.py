@@ -207,7 +207,7 @@ def crop_dls(tbl, size, mean, std, bs=32, pairs=True, per_video=4, valid_frames=
     trn, val = tbl[~tbl.is_valid].reset_index(drop=True), tbl[tbl.is_valid].reset_index(drop=True)
     if valid_frames: val = thin_frames(val, valid_frames)
     if not len(trn) or not len(val): raise DataError(f"the split left {len(trn)} training and {len(val)} validation crops: need both")
-    if sbi and not pairs: raise DataError("self-blended fakes (--sbi) are made in pairs: drop --no-pairs")
+    if sbi and not pairs: raise DataError(f"self-blended fakes (--sbi {sbi:g}) are made in pairs: drop --no-pairs, or add --sbi 0")
     if sbi: check_landmarks(trn)
     tds = CropDataset(trn, size, mean, std, train=True, p_merge=p_merge, p_source=p_source, seed=seed)
     vds = CropDataset(val, size, mean, std)

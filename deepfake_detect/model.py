@@ -147,13 +147,13 @@ class TrainOptions:
     weights:str='imagenet' # 'imagenet' (shipped weights), a local state dict PATH, or 'none' (random)
     bs:int=32 # batch size (pairs: half real, half fake)
     lr:float=3e-3 # peak learning rate of the head (the body gets --body-lr of it)
-    body_lr:float=0.1 # the body's peak learning rate as a share of the head's
+    body_lr:float=0.3 # the body's peak learning rate as a share of the head's
     freeze_epochs:int=1 # head-only epochs before the body is unfrozen
     pairs:bool=True # batches of real/fake pairs at the same frame (--no-pairs: random crops)
     per_video:int=8 # pairs drawn per original video and epoch (random frames)
     epoch_pairs:int=None # pairs per epoch in all (default: per_video for each original)
     valid_frames:int=8 # frames per validation video scored after each epoch
-    sbi:float=0.0 # share of the fakes that are self-blended from real crops (1: train from real videos alone)
+    sbi:float=0.5 # share of the fakes that are self-blended from real crops (0: none; 1: train from real videos alone)
     p_source:float=0.1 # share of real crops changed as a whole the way a self-blend's source is (colour, sharpness, resolution)
     p_merge:float=0.2 # share of training crops whose right half comes from another crop of the same label (randmerge)
     mixup:bool=False # add mixup
