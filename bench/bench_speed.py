@@ -9,7 +9,7 @@ extractor is timed as a whole process, like `deepfake-detect extract`, on the sa
 made by `synth`, with no metadata, so no fake reuses its original's boxes). Prints seconds per video for each and the
 ratio; then `deepfake-detect predict` end to end (whole process, start-up included) in seconds per video.
 """
-import argparse, json, os, subprocess, sys, tempfile, textwrap, time
+import argparse, json, os, shutil, subprocess, sys, tempfile, textwrap, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -60,13 +60,19 @@ def timed(cmd, **kw):
 
 def main(kernel_utils, n, model, data, frames, repeats=1):
     paths = make_videos(Path(data), n)
-    folder = Path(tempfile.mkdtemp())/'videos'; folder.mkdir()   # exactly these n clips, for both tools (the data folder may hold more)
+    root = Path(tempfile.mkdtemp(prefix='bench_speed_'))   # every run's crops and submission; removed at the end, whatever happens
+    try: measure(root, kernel_utils, paths, model, frames, repeats)
+    finally: shutil.rmtree(root, ignore_errors=True)
+
+def measure(root, kernel_utils, paths, model, frames, repeats):
+    n = len(paths)
+    folder = root/'videos'; folder.mkdir()   # exactly these n clips, for both tools (the data folder may hold more)
     for p in paths: (folder/p.name).symlink_to(p.resolve())
     code = FIRST.format(dir=str(Path(kernel_utils).resolve().parent), names=[p.name for p in paths], folder=str(folder))
     t_first, t_ours, t_pred = [], [], []
-    for _ in range(repeats):   # taken in turns, so a busy moment of the machine falls on both; the median of each is reported
+    for i in range(repeats):   # taken in turns, so a busy moment of the machine falls on both; the median of each is reported
         dt, r1 = timed([sys.executable, '-c', code]); t_first.append(dt)
-        out = Path(tempfile.mkdtemp())
+        out = root/f'run{i}'; out.mkdir()
         dt, r2 = timed([str(EXE), 'extract', str(folder), str(out/'crops'), '--frames', '32']); t_ours.append(dt)
         if model:
             dt, r3 = timed([str(EXE), 'predict', str(folder), '--model', str(model), '--out', str(out/'sub.csv'), '--frames', str(frames)]); t_pred.append(dt)

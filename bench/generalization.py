@@ -7,6 +7,7 @@
     python bench/generalization.py --exp budget    # the demo's CPU budget spent differently (body learning rate, one size), --seeds (42,43)
     python bench/generalization.py --exp sbi_body  # self-blended fakes (0.5, 0.25) with the body at 0.3 of the head's learning rate, --seeds
     python bench/generalization.py --exp seeds --seeds 42,43,44,45   # the old default (no SBI, body at 0.1) against SBI 0.5 with the body at 0.3
+    python bench/generalization.py --exp sbi_share # SBI 1.0 and 0.75 with the body at 0.3, --seeds
     python bench/generalization.py --exp longer    # SBI 0.5, body 0.3, with a longer schedule (96:5,128:5), --seeds
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
@@ -14,7 +15,7 @@ Every variant trains with the demo's schedule on the crops of data/sample/train_
 predicts data/sample/test_videos and data/heldout/videos (16 frames, 2 TTA views, crops cached so only the models
 differ) and evaluates both. Prints a markdown table per experiment and writes it as CSV to --out (bench/results/).
 The held-out set (bench/heldout.py) is never trained on; a change of default is judged on it, over several seeds.
-Variants that name their settings (budget, sbi_body, seeds, longer) spell them out, so they mean the same after a change
+Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer) spell them out, so they mean the same after a change
 of TrainOptions' defaults; the others (lomo, backbone, sbi, demo, sweep) train with the defaults of the day.
 """
 import argparse, json, time
@@ -101,6 +102,8 @@ def variants(exp, sbi, seeds=(42, 43)):
     if exp == 'seeds':   # the old default against the new one, seed by seed (the seed also draws the validation originals)
         return [(f'{name} seed {seed}', TrainOptions(seed=seed, **kw), ()) for seed in seeds
                 for name, kw in (('no sbi body lr 0.1', OLD), ('sbi 0.5 body lr 0.3', NEW))]
+    if exp == 'sbi_share':   # more of the fakes self-blended than the default's half (1: from real videos alone), the body at 0.3
+        return [(f'sbi {share:g} body lr 0.3 seed {seed}', TrainOptions(seed=seed, sbi=share, body_lr=0.3), ()) for seed in seeds for share in (1.0, 0.75)]
     if exp == 'longer':  # the new default with three more epochs (about 150 s more on 2 cores)
         return [(f'sbi 0.5 body 0.3 96:5,128:5 seed {seed}', TrainOptions(seed=seed, sizes='96:5,128:5', **NEW), ()) for seed in seeds]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
@@ -113,7 +116,7 @@ if __name__ == '__main__':
     ap.add_argument('--work', default='/tmp/generalization')
     ap.add_argument('--sample', default=str(SAMPLE), help='the sample (train_sample_videos/, test_videos/, test_labels.csv)')
     ap.add_argument('--heldout', default=str(HELDOUT), help='the held-out set (videos/, labels.csv)')
-    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, longer)')
+    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer)')
     ap.add_argument('--only', default=None, help='run only the variants whose names contain this (or one of these, comma-separated)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'))
     ap.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda:N', for extraction, training and prediction")
