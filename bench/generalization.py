@@ -4,9 +4,9 @@
     python bench/generalization.py --exp backbone  # EfficientNet-Lite0/1/2 and ResNet18 under the demo's schedule
     python bench/generalization.py --exp sbi       # the share of self-blended fakes
     python bench/generalization.py --exp demo      # the demo's own settings, as `make demo` trains them
-    python bench/generalization.py --exp budget    # the demo's CPU budget spent differently (body learning rate, one size), --seeds (42,43)
+    python bench/generalization.py --exp budget    # the old default's CPU budget spent differently (body learning rate, one size), --seeds (42,43)
     python bench/generalization.py --exp sbi_body  # self-blended fakes (0.5, 0.25) with the body at 0.3 of the head's learning rate, --seeds
-    python bench/generalization.py --exp seeds --seeds 42,43,44,45   # the old default (no SBI, body at 0.1) against SBI 0.5 with the body at 0.3
+    python bench/generalization.py --exp seeds --seeds 42,43,44,45,46,47   # the old default (no SBI, body at 0.1) against SBI 0.5 with the body at 0.3
     python bench/generalization.py --exp sbi_share # SBI 1.0 and 0.75 with the body at 0.3, --seeds
     python bench/generalization.py --exp longer    # SBI 0.5, body 0.3, with a longer schedule (96:5,128:5), --seeds
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
