@@ -93,7 +93,9 @@ def _training_section(run, model_json) -> str:
     mcfg = _read_json(model_json) if model_json else None
     if not mcfg: return _missing('no model in the run folder')
     m, cal = mcfg.get('metrics', {}), mcfg.get('calibration') or {}
-    body = _kpis([('schedule', (mcfg.get('train') or {}).get('sizes')), ('kept epoch', f"{mcfg.get('best_epoch')} at {mcfg.get('size')} px"),
+    tr = mcfg.get('train') or {}
+    body = _kpis([('schedule', tr.get('sizes')), ('kept epoch', f"{mcfg.get('best_epoch')} at {mcfg.get('size')} px"),
+                  ('self-blended fakes', f"{tr['sbi']:.0%}, body at {tr.get('body_lr', 0.1):g} of the head's rate" if 'sbi' in tr else 'n/a'),
                   ('validation video AUC', f"{m['video_auc']:.3f}" if m.get('video_auc') is not None else 'n/a'),
                   ('validation video log loss', f"{m.get('video_logloss', float('nan')):.4f}"),
                   ('calibration', f"T = {cal['T']:.2f}" if cal.get('method') == 'temperature' else str(mcfg.get('calibration'))),
