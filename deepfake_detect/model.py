@@ -154,6 +154,7 @@ class TrainOptions:
     epoch_pairs:int=None # pairs per epoch in all (default: per_video for each original)
     valid_frames:int=8 # frames per validation video scored after each epoch
     sbi:float=0.5 # share of the fakes that are self-blended from real crops (0: none; 1: train from real videos alone)
+    where:float=0.0 # weight of the where-loss: the body also learns which pixels a fake changed, from each real/fake pair (0: off)
     p_source:float=0.1 # share of real crops changed as a whole the way a self-blend's source is (colour, sharpness, resolution)
     p_merge:float=0.2 # share of training crops whose right half comes from another crop of the same label (randmerge)
     mixup:bool=False # add mixup
@@ -179,6 +180,8 @@ class TrainOptions:
         if self.calibration not in CALIBRATIONS: raise bad(f"--calibration {self.calibration!r}: choose from {', '.join(CALIBRATIONS)}")
         if self.split not in SPLITS: raise bad(f"--split {self.split!r}: choose from {', '.join(SPLITS)}")
         if self.epoch_pairs is not None and self.epoch_pairs < 1: raise bad("--epoch-pairs must be at least 1")
+        if not (finite(self.where) and 0 <= self.where <= 10): raise bad(f"--where {self.where}: must be in [0, 10]")
+        if self.where and not self.pairs: raise bad(f"--where {self.where:g} learns from real/fake pairs: drop --no-pairs, or add --where 0")
 
     def config(self) -> dict:
         "The options as stored in a model's config."

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 import matplotlib
 import matplotlib.pyplot as plt
 from fastai.learner import Learner, Metric
@@ -29,7 +31,8 @@ from .model import (TrainOptions, create_model, model_config, splitter, export_m
 from .faces import torch_device
 
 # %% auto #0
-__all__ = ['video_scores', 'VideoMetric', 'KeepBest', 'train', 'train_summary', 'plot_curves', 'plot_roc']
+__all__ = ['video_scores', 'VideoMetric', 'KeepBest', 'change_map', 'where_layer', 'WhereLoss', 'train', 'train_summary',
+           'plot_curves', 'plot_roc']
 
 # %% ../nbs/08_train.ipynb #ac2a709e
 def video_scores(videos, y, p) -> pd.DataFrame:
@@ -72,6 +75,71 @@ class KeepBest(Callback):
             self.best = v
             with atomic_write(self.path, 'wb') as f: torch.save(self.learn.model.state_dict(), f)
 
+# %% ../nbs/08_train.ipynb #5be1a002
+def change_map(xb, yb, std, size, thresh=12., max_share=0.5) -> tuple[torch.Tensor, torch.Tensor]:
+    "Targets (N, 1, `size`, `size`) and weights (N,) for a batch `xb` (normalised by `std`) of real/fake pairs: the share of each cell's pixels where a fake differs from the real before it by more than `thresh` levels; reals all zero."
+    n = len(xb) // 2 * 2
+    real, fake = xb[0:n:2].float(), xb[1:n:2].float()
+    levels = torch.as_tensor(std, dtype=torch.float32, device=xb.device).view(1, 3, 1, 1) * 255
+    changed = (((fake - real).abs() * levels).amax(1, keepdim=True) > thresh).float()
+    share = changed.mean((1, 2, 3))
+    ok = ((yb[0:n:2] == 0) & (yb[1:n:2] == 1) & (share < max_share)).float()   # a real/fake pair that shows where
+    target = xb.new_zeros((len(xb), 1, size, size), dtype=torch.float32)
+    target[1:n:2] = F.adaptive_avg_pool2d(changed, size) * ok.view(-1, 1, 1, 1)
+    w = (yb == 0).float()                                                          # every real: nothing changed
+    w[1:n:2] = torch.maximum(w[1:n:2], ok)
+    return target, w
+
+# %% ../nbs/08_train.ipynb #5be1a005
+def where_layer(body) -> nn.Module:
+    "The module of `body` whose output `WhereLoss` reads: an EfficientNet's last block at 1/16 of the input's size, else `body` itself."
+    blocks = getattr(getattr(body, 'net', None), '_blocks', None)
+    if blocks is None: return body
+    sizes = {}
+    hooks = [b.register_forward_hook(lambda m, i, o, k=k: sizes.__setitem__(k, o.shape[-1])) for k, b in enumerate(blocks)]
+    was = body.training; body.eval()
+    try:
+        with torch.no_grad(): body(torch.zeros(1, 3, 64, 64))
+    finally:
+        for h in hooks: h.remove()
+        body.train(was)
+    return blocks[max(k for k, s in sizes.items() if s == 64 // 16)]
+
+def _n_channels(layer, body) -> int:
+    out = []
+    h = layer.register_forward_hook(lambda m, i, o: out.append(o.shape[1]))
+    was = body.training; body.eval()
+    try:
+        with torch.no_grad(): body(torch.zeros(1, 3, 64, 64))
+    finally: h.remove(); body.train(was)
+    return out[0]
+
+class WhereLoss(Callback):
+    "Add `weight` x a per-cell BCE to the training loss: a 1x1 conv on `body`'s mid-level features predicts `change_map` of each batch of pairs."
+    order = 5   # before MixedPrecision (order 10) closes autocast after the loss
+    def __init__(self, body, std, weight=0.5, thresh=12.):
+        self.layer, self.std, self.weight, self.thresh, self.feats, self.hook = where_layer(body), std, weight, thresh, None, None
+        self.conv = nn.Conv2d(_n_channels(self.layer, body), 1, 1)
+        nn.init.constant_(self.conv.bias, -2.)   # most cells are unchanged: start near that prior, not at 0.5
+        self.values = []   # the where-loss of every training batch
+    def params(self) -> list: return list(self.conv.parameters())
+    def _keep(self, m, i, o):
+        if self.training: self.feats = o
+    def before_fit(self):
+        self.conv.to(next(self.learn.model.parameters()).device)   # where TrainEvalCallback (order -10) has put the model
+        if self.hook is None: self.hook = self.layer.register_forward_hook(self._keep)
+    def after_fit(self):
+        if self.hook is not None: self.hook.remove(); self.hook = None
+    def after_loss(self):
+        if not self.training or self.feats is None: return
+        logits = self.conv(self.feats.float()); self.feats = None
+        target, w = change_map(self.xb[0], self.yb[0], self.std, logits.shape[-1], self.thresh)
+        per = F.binary_cross_entropy_with_logits(logits, target, reduction='none').mean((1, 2, 3))
+        loss = (per * w).sum() / w.sum().clamp(min=1)
+        self.values.append(float(loss.detach()))
+        self.learn.loss_grad = self.loss_grad + self.weight * loss
+        self.learn.loss = self.learn.loss_grad.detach().clone()
+
 # %% ../nbs/08_train.ipynb #01714541
 def _fit_stages(learn, keep, opts:TrainOptions, dls):
     "Fit `learn` stage after stage of `opts.stages`, with loaders `dls(size)` for each; the first stage starts frozen."
@@ -111,8 +179,12 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     vids = d0.valid_table.video.to_numpy()
     keep = KeepBest(paths['pth'].with_name(paths['pth'].stem + '.best.pth'))
     weights = None if opts.weights in (None, 'none') else opts.weights
-    learn = Learner(d0, create_model(opts.arch, weights, dropout=opts.dropout), loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), splitter=splitter,
-                    metrics=[accuracy, RocAucBinary(), VideoMetric(vids, 'auc'), VideoMetric(vids, 'logloss')], cbs=[keep])
+    model, cbs, split = create_model(opts.arch, weights, dropout=opts.dropout), [keep], splitter
+    if opts.where:   # the where-loss's convolution trains with the head
+        where = WhereLoss(model[0], cfg['std'], opts.where); cbs.append(where)
+        split = lambda m: [*splitter(m)[:-1], splitter(m)[-1] + where.params()]
+    learn = Learner(d0, model, loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), splitter=split,
+                    metrics=[accuracy, RocAucBinary(), VideoMetric(vids, 'auc'), VideoMetric(vids, 'logloss')], cbs=cbs)
     if opts.mixup: learn.add_cb(MixUp())
     learn.to_channelslast(use_amp=dev.type == 'cuda')   # channels-last convolutions: a fifth faster on a CPU; with fp16 mixed precision on a GPU
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
