@@ -131,12 +131,14 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
 @options(opts='deepfake_detect.model:TrainOptions')
 def train(crops_dir, # folder made by `deepfake-detect extract` on a training folder (index.csv, status.csv, crops/)
           out:str='models/model.pkl', # model file: NAME.pth + NAME.json (safe to share), NAME.pkl (pickle), plots beside
+          members:int=1, # models to train, with seeds SEED, SEED+1, ... (each its own validation originals): NAME, NAME_2, ...; predict with all
           **opts):
     "Train a fake/real classifier on face crops with progressive resizing; keep the checkpoint with the best video log loss."
-    from deepfake_detect.train import train as _train, train_summary
-    r = _train(crops_dir, out, opts['opts'])
-    print('\n' + train_summary(r))
-    return r
+    from deepfake_detect.train import train_ensemble, train_summary
+    rs = train_ensemble(crops_dir, out, members, opts['opts'])
+    for k, r in enumerate(rs): print('\n' + (f"model {k + 1} of {len(rs)}:\n" if len(rs) > 1 else '') + train_summary(r))
+    if len(rs) > 1: print("\npredict with all of them: " + ' '.join(f"--model {r['paths']['pth']}" for r in rs))
+    return rs[0] if len(rs) == 1 else rs
 
 # %% ../nbs/16_cli.ipynb #ce513b77
 def _weights(s, n):
@@ -201,10 +203,11 @@ def demo(out:str='runs/demo', # folder for everything the run writes (report.htm
          tta:int=2, # test-time views per crop
          seed:int=42, # random seed of the split and the training
          device:str='auto', # 'auto', 'cpu' or 'cuda:N'
+         members:int=2, # models trained with seeds SEED, SEED+1, ... and averaged (an ensemble: steadier on unseen footage)
         ):
     "Run the whole job on the sample data: info, extract, train, predict, evaluate, and a report.html."
     from deepfake_detect.pipeline import run_demo
-    return run_demo(out, data, frames, predict_frames, sizes, per_video, tta, seed, device, say=lambda s: print(s, flush=True))
+    return run_demo(out, data, frames, predict_frames, sizes, per_video, tta, seed, device, say=lambda s: print(s, flush=True), members=members)
 
 # %% ../nbs/16_cli.ipynb #1dfb81d0
 COMMANDS = dict(demo=demo, info=info, synth=synth, extract=extract, train=train, predict=predict, evaluate=evaluate, bundle=bundle)

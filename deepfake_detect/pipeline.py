@@ -10,7 +10,7 @@ import pandas as pd
 from .core import DeepfakeError, atomic_write, read_metadata, find_parts, find_test_dir, list_videos, versions, default_data_dir
 from .video import probe_all
 from .crops import extract, extract_summary
-from .train import train, train_summary
+from .train import train_ensemble, train_summary
 from .inference import predict, predict_summary
 from .evaluate import evaluate, evaluate_summary
 from .report import write_report
@@ -68,13 +68,15 @@ class _Stages:
         with atomic_write(self.run/'timings.csv') as f: pd.DataFrame(self.times).to_csv(f, index=False)
         return r
 
-def run_demo(out='runs/demo', data=None, frames=32, predict_frames=8, sizes='96:4,128:3', per_video=8, tta=2, seed=42, device='auto', say=print) -> Path:
+def run_demo(out='runs/demo', data=None, frames=32, predict_frames=8, sizes='96:4,128:3', per_video=8, tta=2, seed=42, device='auto', say=print,
+             members=2) -> Path:
     "Run info, extract, train, predict, evaluate and report on `data` (default: the bundled sample) into `out`; returns report.html."
     root = Path(data) if data else default_data_dir('sample')
     if root is None or not (root/'train_sample_videos').is_dir() or not (root/'test_videos').is_dir():
         raise DeepfakeError(f"{root or 'data/sample'}: need train_sample_videos/ and test_videos/ (the bundled sample is data/sample in the source checkout)")
     run = Path(out); run.mkdir(parents=True, exist_ok=True)
-    params = dict(out=str(run), data=str(root), frames=frames, predict_frames=predict_frames, sizes=sizes, per_video=per_video, tta=tta, seed=seed, device=device)
+    params = dict(out=str(run), data=str(root), frames=frames, predict_frames=predict_frames, sizes=sizes, per_video=per_video, tta=tta, seed=seed, device=device,
+                  members=members)
     with atomic_write(run/'config.json') as f: json.dump(dict(params=params, versions=versions(), started=time.strftime('%Y-%m-%d %H:%M:%S')), f, indent=1)
     stage, t_all = _Stages(run, 6, say), time.time()
     tabs = stage(1, 'info', lambda: info_tables(root))
@@ -82,10 +84,10 @@ def run_demo(out='runs/demo', data=None, frames=32, predict_frames=8, sizes='96:
     t = tabs['parts'].loc['total']
     say(f"info: {int(t.videos)} training videos ({int(t.real)} real, {int(t.fake)} fake), {int(tabs['test'].videos.sum())} test videos")
     say(extract_summary(stage(2, 'extract training faces', lambda: extract(root/'train_sample_videos', run/'crops', frames=frames, device=device))))
-    r = stage(3, 'train', lambda: train(run/'crops', run/'models'/'sample.pkl', sizes=sizes, per_video=per_video, seed=seed, device=device))
-    say(train_summary(r))
+    rs = stage(3, 'train', lambda: train_ensemble(run/'crops', run/'models'/'sample.pkl', members, sizes=sizes, per_video=per_video, seed=seed, device=device))
+    for k, r in enumerate(rs): say((f"model {k + 1} of {len(rs)}:\n" if len(rs) > 1 else '') + train_summary(r))
     t0 = time.time()
-    log = stage(4, 'predict test videos', lambda: predict(root/'test_videos', [r['paths']['pth']], out=run/'submission.csv', frames=predict_frames, tta=tta, device=device))
+    log = stage(4, 'predict test videos', lambda: predict(root/'test_videos', [r['paths']['pth'] for r in rs], out=run/'submission.csv', frames=predict_frames, tta=tta, device=device))
     say(predict_summary(log, run/'submission.csv', time.time() - t0))
     labels = root/'test_labels.csv'
     if labels.exists(): say(evaluate_summary(stage(5, 'evaluate', lambda: evaluate(run/'submission.csv', labels, out_dir=run/'eval')), run/'eval'))

@@ -89,7 +89,7 @@ def _faces_section(run) -> str:
     if len(bad): body += '<h3>Videos without faces or unreadable</h3>' + _table(bad[['video', 'status', 'message']], index=False)
     return body
 
-def _training_section(run, model_json) -> str:
+def _training_section(run, model_json, n_models=1) -> str:
     mcfg = _read_json(model_json) if model_json else None
     if not mcfg: return _missing('no model in the run folder')
     m, cal = mcfg.get('metrics', {}), mcfg.get('calibration') or {}
@@ -99,7 +99,8 @@ def _training_section(run, model_json) -> str:
                   ('validation video AUC', f"{m['video_auc']:.3f}" if m.get('video_auc') is not None else 'n/a'),
                   ('validation video log loss', f"{m.get('video_logloss', float('nan')):.4f}"),
                   ('calibration', f"T = {cal['T']:.2f}" if cal.get('method') == 'temperature' else str(mcfg.get('calibration'))),
-                  ('clip', f"{mcfg.get('clip', 'n/a')}"), ('training time', f"{mcfg.get('seconds', 0):.0f} s on {mcfg.get('device')}")])
+                  ('clip', f"{mcfg.get('clip', 'n/a')}"), ('training time', f"{mcfg.get('seconds', 0):.0f} s on {mcfg.get('device')}")]
+                 + ([('ensemble', f"{n_models} models averaged (seeds from {tr.get('seed')}); the first shown")] if n_models > 1 else []))
     stem = Path(model_json).with_suffix('')
     curves, hist = stem.with_name(stem.name + '_curves.png'), stem.with_name(stem.name + '_history.csv')
     if curves.exists(): body += '<p>Loss per batch across the resize stages (shaded), validation loss per epoch.</p>' + _img(curves, 'loss curves')
@@ -140,7 +141,7 @@ def write_report(run_dir, out=None, title='deepfake_detect run') -> Path:
     models = sorted((run/'models').glob('*.json')) if (run/'models').exists() else []
     wrong = _inside(run, (metrics or {}).get('plots', {}).get('wrong'))
     s = [('data', 'Data', _data_section(run, info)), ('faces', 'Faces', _faces_section(run)),
-         ('training', 'Training with progressive resizing', _training_section(run, models[0] if models else None)),
+         ('training', 'Training with progressive resizing', _training_section(run, models[0] if models else None, len(models))),
          ('evaluation', 'Evaluation on the test videos', _evaluation_section(run, metrics)),
          ('wrong', 'Most wrong videos', _img(wrong, 'most wrong videos') if wrong else _missing('no plot of the most wrong videos')),
          ('time', 'Time per stage', _time_section(run)),

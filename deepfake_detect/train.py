@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #74cba3ea
 from __future__ import annotations
-import json, time
+import dataclasses, json, numbers, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from .faces import torch_device
 
 # %% auto #0
 __all__ = ['video_scores', 'VideoMetric', 'KeepBest', 'change_map', 'where_layer', 'WhereLoss', 'train', 'train_summary',
-           'plot_curves', 'plot_roc']
+           'member_path', 'train_ensemble', 'plot_curves', 'plot_roc']
 
 # %% ../nbs/08_train.ipynb #ac2a709e
 def video_scores(videos, y, p) -> pd.DataFrame:
@@ -213,6 +213,20 @@ def train_summary(r) -> str:
     if c['calibration']: lines.append(f"calibration: {c['calibration']}, clip {c['clip']:g}; video log loss after them {m['video_logloss_calibrated']:.4f} (fitted on these videos)")
     lines.append('wrote ' + ', '.join(str(p) for p in list(r['paths'].values()) + list(r['plots'].values())))
     return '\n'.join(lines)
+
+# %% ../nbs/08_train.ipynb #5be1a012
+def member_path(out, k) -> Path:
+    "The model file of ensemble member `k` (from 0) of `out`: `out` itself, then NAME_2, NAME_3, ... beside it."
+    out = Path(out)
+    return out if k == 0 else out.with_name(f"{out.stem}_{k + 1}{out.suffix}")
+
+def train_ensemble(crops, out='models/model.pkl', members=1, opts:TrainOptions=None, progress=True, **kwargs) -> list[dict]:
+    "Train `members` models on `crops` with seeds `opts.seed`, `opts.seed + 1`, ... (each its own validation originals), exported to `member_path(out, k)`."
+    opts = take_options(TrainOptions, opts, kwargs); no_more_options(kwargs, 'train_ensemble')
+    if isinstance(members, bool) or not isinstance(members, numbers.Integral) or members < 1:
+        raise DeepfakeError(f"--members {members}: must be a whole number >= 1")
+    ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
+    return [train(ci, member_path(out, k), dataclasses.replace(opts, seed=opts.seed + k), progress) for k in range(members)]
 
 # %% ../nbs/08_train.ipynb #bf12aa57
 def plot_curves(losses, hist, path):

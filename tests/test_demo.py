@@ -27,6 +27,12 @@ def test_demo_writes_report_submission_and_metrics(demo_run):
     assert m['videos'] == len(expected) and m['auc'] is not None
     cfg = json.loads((run/'config.json').read_text())
     assert cfg['params']['seed'] == 42 and cfg['params']['sizes'] == '64:1' and {'torch', 'fastai', 'decord'} <= set(cfg['versions'])
+    assert cfg['params']['members'] == 2                                    # an ensemble of two seeds by default, both used to predict
+    seeds = [json.loads((run/'models'/f'{n}.json').read_text())['train']['seed'] for n in ('sample', 'sample_2')]
+    assert seeds == [42, 43], seeds
+    used = json.loads((run/'submission_run.json').read_text())['models']
+    assert [Path(m).name for m in used] == ['sample.pth', 'sample_2.pth'], used
+    assert 'model 2 of 2:' in r.stdout
     t = pd.read_csv(run/'timings.csv')
     assert t.stage.tolist() == ['info', 'extract training faces', 'train', 'predict test videos', 'evaluate', 'report'] and (t.seconds >= 0).all()
     page = (run/'report.html').read_text()
