@@ -10,13 +10,14 @@
     python bench/generalization.py --exp sbi_share # SBI 1.0 and 0.75 with the body at 0.3, --seeds
     python bench/generalization.py --exp longer    # SBI 0.5, body 0.3, with a longer schedule (96:5,128:5), --seeds
     python bench/generalization.py --exp where     # SBI 0.5, body 0.3, with the where-loss at weight 1 and 0.3, --seeds
+    python bench/generalization.py --exp half      # SBI 0.5, body 0.3, half the pairs per epoch (for ensembles of two at one model's cost), --seeds
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
 Every variant trains with the demo's schedule on the crops of data/sample/train_sample_videos (extracted once, 32 frames),
 predicts data/sample/test_videos and data/heldout/videos (16 frames, 2 TTA views, crops cached so only the models
 differ) and evaluates both. Prints a markdown table per experiment and writes it as CSV to --out (bench/results/).
 The held-out set (bench/heldout.py) is never trained on; a change of default is judged on it, over several seeds.
-Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where) spell them out, so they mean the same after a change
+Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where, half) spell them out, so they mean the same after a change
 of TrainOptions' defaults; the others (lomo, backbone, sbi, demo, sweep) train with the defaults of the day.
 """
 import argparse, json, time
@@ -109,6 +110,8 @@ def variants(exp, sbi, seeds=(42, 43)):
         return [(f'sbi 0.5 body 0.3 96:5,128:5 seed {seed}', TrainOptions(seed=seed, sizes='96:5,128:5', **NEW), ()) for seed in seeds]
     if exp == 'where':   # the new default with the where-loss (the body also learns which pixels each fake changed), weight 1 and 0.3
         return [(f'sbi 0.5 body lr 0.3 where {w:g} seed {seed}', TrainOptions(seed=seed, where=w, **NEW), ()) for seed in seeds for w in (1.0, 0.3)]
+    if exp == 'half':    # the defaults with half the pairs per epoch (per_video 4): two such models cost about what one default model does
+        return [(f'sbi 0.5 body lr 0.3 per video 4 seed {seed}', TrainOptions(seed=seed, per_video=4, **NEW), ()) for seed in seeds]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")
 
@@ -119,7 +122,7 @@ if __name__ == '__main__':
     ap.add_argument('--work', default='/tmp/generalization')
     ap.add_argument('--sample', default=str(SAMPLE), help='the sample (train_sample_videos/, test_videos/, test_labels.csv)')
     ap.add_argument('--heldout', default=str(HELDOUT), help='the held-out set (videos/, labels.csv)')
-    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where)')
+    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half)')
     ap.add_argument('--only', default=None, help='run only the variants whose names contain this (or one of these, comma-separated)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'))
     ap.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda:N', for extraction, training and prediction")
