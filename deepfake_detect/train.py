@@ -91,35 +91,30 @@ def change_map(xb, yb, std, size, thresh=12., max_share=0.5) -> tuple[torch.Tens
     return target, w
 
 # %% ../nbs/08_train.ipynb #5be1a005
+def _output_shapes(body, modules, size=64) -> list[tuple]:
+    "The output shape of each of `modules` (parts of `body`) when `body` sees one blank `size` x `size` image."
+    shapes = [None] * len(modules)
+    hooks = [m.register_forward_hook(lambda _, i, o, k=k: shapes.__setitem__(k, tuple(o.shape))) for k, m in enumerate(modules)]
+    was = body.training; body.eval()
+    try:
+        with torch.no_grad(): body(torch.zeros(1, 3, size, size))
+    finally:
+        for h in hooks: h.remove()
+        body.train(was)
+    return shapes
+
 def where_layer(body) -> nn.Module:
     "The module of `body` whose output `WhereLoss` reads: an EfficientNet's last block at 1/16 of the input's size, else `body` itself."
     blocks = getattr(getattr(body, 'net', None), '_blocks', None)
     if blocks is None: return body
-    sizes = {}
-    hooks = [b.register_forward_hook(lambda m, i, o, k=k: sizes.__setitem__(k, o.shape[-1])) for k, b in enumerate(blocks)]
-    was = body.training; body.eval()
-    try:
-        with torch.no_grad(): body(torch.zeros(1, 3, 64, 64))
-    finally:
-        for h in hooks: h.remove()
-        body.train(was)
-    return blocks[max(k for k, s in sizes.items() if s == 64 // 16)]
-
-def _n_channels(layer, body) -> int:
-    out = []
-    h = layer.register_forward_hook(lambda m, i, o: out.append(o.shape[1]))
-    was = body.training; body.eval()
-    try:
-        with torch.no_grad(): body(torch.zeros(1, 3, 64, 64))
-    finally: h.remove(); body.train(was)
-    return out[0]
+    return blocks[max(k for k, s in enumerate(_output_shapes(body, list(blocks))) if s[-1] == 64 // 16)]
 
 class WhereLoss(Callback):
     "Add `weight` x a per-cell BCE to the training loss: a 1x1 conv on `body`'s mid-level features predicts `change_map` of each batch of pairs."
     order = 5   # before MixedPrecision (order 10) closes autocast after the loss
     def __init__(self, body, std, weight=0.5, thresh=12.):
         self.layer, self.std, self.weight, self.thresh, self.feats, self.hook = where_layer(body), std, weight, thresh, None, None
-        self.conv = nn.Conv2d(_n_channels(self.layer, body), 1, 1)
+        self.conv = nn.Conv2d(_output_shapes(body, [self.layer])[0][1], 1, 1)
         nn.init.constant_(self.conv.bias, -2.)   # most cells are unchanged: start near that prior, not at 0.5
         self.values = []   # the where-loss of every training batch
     def params(self) -> list: return list(self.conv.parameters())
