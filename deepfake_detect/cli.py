@@ -204,10 +204,12 @@ def demo(out:str='runs/demo', # folder for everything the run writes (report.htm
          seed:int=42, # random seed of the split and the training
          device:str='auto', # 'auto', 'cpu' or 'cuda:N'
          members:int=2, # models trained with seeds SEED, SEED+1, ... and averaged (an ensemble: steadier on unseen footage)
+         budget_minutes:float=10.0, # time budget: a later model is trained only if the demo is still expected to end within it (0: no limit)
         ):
     "Run the whole job on the sample data: info, extract, train, predict, evaluate, and a report.html."
     from deepfake_detect.pipeline import run_demo
-    return run_demo(out, data, frames, predict_frames, sizes, per_video, tta, seed, device, say=lambda s: print(s, flush=True), members=members)
+    return run_demo(out, data, frames, predict_frames, sizes, per_video, tta, seed, device, say=lambda s: print(s, flush=True), members=members,
+                    budget_minutes=budget_minutes)
 
 # %% ../nbs/16_cli.ipynb #1dfb81d0
 COMMANDS = dict(demo=demo, info=info, synth=synth, extract=extract, train=train, predict=predict, evaluate=evaluate, bundle=bundle)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, time
 from pathlib import Path
 import pandas as pd
-from .core import DeepfakeError, atomic_write, read_metadata, find_parts, find_test_dir, list_videos, versions, default_data_dir
+from .core import DeepfakeError, atomic_write, read_metadata, find_parts, find_test_dir, list_videos, versions, default_data_dir, finite
 from .video import probe_all
 from .crops import extract, extract_summary
 from .train import train_ensemble, train_summary
@@ -16,7 +16,7 @@ from .evaluate import evaluate, evaluate_summary
 from .report import write_report
 
 # %% auto #0
-__all__ = ['INFO_TITLES', 'info_tables', 'info_text', 'run_demo']
+__all__ = ['INFO_TITLES', 'info_tables', 'info_text', 'fits_budget', 'run_demo']
 
 # %% ../nbs/15_pipeline.ipynb #529eaae2
 def info_tables(data_dir, probe_videos=True) -> dict:
@@ -68,15 +68,20 @@ class _Stages:
         with atomic_write(self.run/'timings.csv') as f: pd.DataFrame(self.times).to_csv(f, index=False)
         return r
 
+def fits_budget(elapsed, model_s, rest_s, budget_s) -> bool:
+    "Whether one more model of `model_s` seconds, then `rest_s` seconds for the stages after training, ends within `budget_s` of the start (`elapsed` seconds ago); no budget (0, None) always fits."
+    return not budget_s or elapsed + model_s + rest_s <= budget_s
+
 def run_demo(out='runs/demo', data=None, frames=32, predict_frames=8, sizes='96:4,128:3', per_video=8, tta=2, seed=42, device='auto', say=print,
-             members=2) -> Path:
+             members=2, budget_minutes=10.0) -> Path:
     "Run info, extract, train, predict, evaluate and report on `data` (default: the bundled sample) into `out`; returns report.html."
     root = Path(data) if data else default_data_dir('sample')
     if root is None or not (root/'train_sample_videos').is_dir() or not (root/'test_videos').is_dir():
         raise DeepfakeError(f"{root or 'data/sample'}: need train_sample_videos/ and test_videos/ (the bundled sample is data/sample in the source checkout)")
+    if not (finite(budget_minutes) and budget_minutes >= 0): raise DeepfakeError(f"--budget-minutes {budget_minutes}: must be a number >= 0 (0: no limit)")
     run = Path(out); run.mkdir(parents=True, exist_ok=True)
     params = dict(out=str(run), data=str(root), frames=frames, predict_frames=predict_frames, sizes=sizes, per_video=per_video, tta=tta, seed=seed, device=device,
-                  members=members)
+                  members=members, budget_minutes=budget_minutes)
     with atomic_write(run/'config.json') as f: json.dump(dict(params=params, versions=versions(), started=time.strftime('%Y-%m-%d %H:%M:%S')), f, indent=1)
     stage, t_all = _Stages(run, 6, say), time.time()
     tabs = stage(1, 'info', lambda: info_tables(root))
@@ -84,7 +89,14 @@ def run_demo(out='runs/demo', data=None, frames=32, predict_frames=8, sizes='96:
     t = tabs['parts'].loc['total']
     say(f"info: {int(t.videos)} training videos ({int(t.real)} real, {int(t.fake)} fake), {int(tabs['test'].videos.sum())} test videos")
     say(extract_summary(stage(2, 'extract training faces', lambda: extract(root/'train_sample_videos', run/'crops', frames=frames, device=device))))
-    rs = stage(3, 'train', lambda: train_ensemble(run/'crops', run/'models'/'sample.pkl', members, sizes=sizes, per_video=per_video, seed=seed, device=device))
+    rest_s = stage.times[-1]['seconds'] / max(int(t.videos), 1) * int(tabs['test'].videos.sum()) + 10   # predict at the extraction's pace, then evaluate and report
+    def more(rs):
+        model_s, elapsed = rs[-1]['config']['seconds'], time.time() - t_all
+        if fits_budget(elapsed, model_s, rest_s, budget_minutes * 60): return True
+        say(f"model {len(rs) + 1} of {members} skipped: the demo is at {elapsed:.0f} s, and another model ({model_s:.0f} s) with the stages after it "
+            f"(about {rest_s:.0f} s) would pass its budget of {budget_minutes:g} minutes (--budget-minutes 0: no limit)")
+        return False
+    rs = stage(3, 'train', lambda: train_ensemble(run/'crops', run/'models'/'sample.pkl', members, sizes=sizes, per_video=per_video, seed=seed, device=device, more=more))
     for k, r in enumerate(rs): say((f"model {k + 1} of {len(rs)}:\n" if len(rs) > 1 else '') + train_summary(r))
     t0 = time.time()
     log = stage(4, 'predict test videos', lambda: predict(root/'test_videos', [r['paths']['pth'] for r in rs], out=run/'submission.csv', frames=predict_frames, tta=tta, device=device))

@@ -215,13 +215,16 @@ def member_path(out, k) -> Path:
     out = Path(out)
     return out if k == 0 else out.with_name(f"{out.stem}_{k + 1}{out.suffix}")
 
-def train_ensemble(crops, out='models/model.pkl', members=1, opts:TrainOptions=None, progress=True, **kwargs) -> list[dict]:
-    "Train `members` models on `crops` with seeds `opts.seed`, `opts.seed + 1`, ... (each its own validation originals), exported to `member_path(out, k)`."
+def train_ensemble(crops, out='models/model.pkl', members=1, opts:TrainOptions=None, progress=True, more=None, **kwargs) -> list[dict]:
+    "Train `members` models on `crops` with seeds `opts.seed`, `opts.seed + 1`, ... (each its own validation originals), exported to `member_path(out, k)`; `more(results so far)` returning False stops before the next."
     opts = take_options(TrainOptions, opts, kwargs); no_more_options(kwargs, 'train_ensemble')
     if isinstance(members, bool) or not isinstance(members, numbers.Integral) or members < 1:
         raise DeepfakeError(f"--members {members}: must be a whole number >= 1")
-    ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
-    return [train(ci, member_path(out, k), dataclasses.replace(opts, seed=opts.seed + k), progress) for k in range(members)]
+    ci, rs = crops if isinstance(crops, CropIndex) else CropIndex.load(crops), []
+    for k in range(members):
+        if k and more is not None and not more(rs): break
+        rs.append(train(ci, member_path(out, k), dataclasses.replace(opts, seed=opts.seed + k), progress))
+    return rs
 
 # %% ../nbs/08_train.ipynb #bf12aa57
 def plot_curves(losses, hist, path):

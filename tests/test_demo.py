@@ -40,6 +40,18 @@ def test_demo_writes_report_submission_and_metrics(demo_run):
     assert page.count('data:image/png;base64,') >= 6 and 'class="missing"' not in page
     assert not re.search(r'(src|href)="https?:', page)                      # self-contained
 
+def test_demo_keeps_its_time_budget(demo_run, cli, tmp_path):
+    "Over its budget after the first model, the demo says so and predicts with that one (extraction resumes from a copy of the first run)."
+    run = tmp_path/'run'
+    shutil.copytree(demo_run[0], run)
+    for f in (run/'models').iterdir(): f.unlink()
+    r = cli('demo', '--out', run, '--frames', 4, '--predict-frames', 4, '--sizes', '64:1', '--per-video', 2, '--budget-minutes', 0.01, check=True)
+    assert 'model 2 of 2 skipped' in r.stdout and 'budget of 0.01 minutes' in r.stdout, r.stdout[-2000:]
+    assert [Path(m).name for m in json.loads((run/'submission_run.json').read_text())['models']] == ['sample.pth']
+    assert not (run/'models'/'sample_2.pth').exists() and 'ensemble' not in (run/'report.html').read_text()
+    r = cli('demo', '--out', run, '--budget-minutes', -1)
+    assert r.returncode == 2 and '--budget-minutes -1' in r.stderr and 'Traceback' not in r.stderr
+
 def test_demo_bad_data_folder(cli, tmp_path):
     r = cli('demo', '--out', tmp_path/'x', '--data', tmp_path)
     assert r.returncode == 2 and 'need train_sample_videos/ and test_videos/' in r.stderr and 'Traceback' not in r.stderr
