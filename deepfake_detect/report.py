@@ -134,11 +134,17 @@ def _time_section(run) -> str:
     return _table(td, index=False) + f'<p class="note">Total {td.seconds.sum():.0f} s.</p>'
 
 # %% ../nbs/13_report.ipynb #a46297cc
+def _run_models(run) -> list[Path]:
+    "The configs in `run`/models of the models its submission was made with (as `submission_run.json` names them), else all of them."
+    used = [run/'models'/f"{Path(m).stem}.json" for m in (_read_json(run/'submission_run.json') or {}).get('models') or []]
+    used = [p for p in used if p.exists()]
+    return used or (sorted((run/'models').glob('*.json')) if (run/'models').exists() else [])
+
 def write_report(run_dir, out=None, title='deepfake_detect run') -> Path:
     "Write `report.html` (or `out`) for the run in `run_dir`: crops/, models/*.json, submission*, eval/, info.json, timings.csv, config.json."
     run = Path(run_dir); out = Path(out or run/'report.html')
     cfg, info, metrics = _read_json(run/'config.json') or {}, _read_json(run/'info.json') or {}, _read_json(run/'eval'/'metrics.json')
-    models = sorted((run/'models').glob('*.json')) if (run/'models').exists() else []
+    models = _run_models(run)
     wrong = _inside(run, (metrics or {}).get('plots', {}).get('wrong'))
     s = [('data', 'Data', _data_section(run, info)), ('faces', 'Faces', _faces_section(run)),
          ('training', 'Training with progressive resizing', _training_section(run, models[0] if models else None, len(models))),
