@@ -110,7 +110,7 @@ def variants(exp, sbi, seeds=(42, 43)):
         return [(f'sbi 0.5 body 0.3 96:5,128:5 seed {seed}', TrainOptions(seed=seed, sizes='96:5,128:5', **NEW), ()) for seed in seeds]
     if exp == 'where':   # the new default with the where-loss (the body also learns which pixels each fake changed), weight 1 and 0.3
         return [(f'sbi 0.5 body lr 0.3 where {w:g} seed {seed}', TrainOptions(seed=seed, where=w, **NEW), ()) for seed in seeds for w in (1.0, 0.3)]
-    if exp == 'half':    # the defaults with half the pairs per epoch (per_video 4): two such models cost about what one default model does
+    if exp == 'half':    # the defaults with half the pairs per epoch (per_video 4): would two such models, cheaper each, match one default model?
         return [(f'sbi 0.5 body lr 0.3 per video 4 seed {seed}', TrainOptions(seed=seed, per_video=4, **NEW), ()) for seed in seeds]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")

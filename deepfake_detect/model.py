@@ -5,8 +5,9 @@
 # %% auto #0
 __all__ = ['IMAGENET', 'LITE', 'ARCHS', 'CALIBRATIONS', 'SPLITS', 'CLIPS', 'MODEL_SUFFIXES', 'MAX_SIZE', 'ModelError',
            'model_config', 'EfficientNetBody', 'lite_weights_path', 'load_state', 'create_backbone', 'ConcatPool',
-           'create_head', 'create_model', 'splitter', 'parse_sizes', 'TrainOptions', 'calibrate', 'fit_calibration',
-           'choose_clip', 'model_paths', 'export_model', 'check_config', 'resolve_model', 'load_model']
+           'create_head', 'output_shapes', 'create_model', 'splitter', 'parse_sizes', 'TrainOptions', 'calibrate',
+           'fit_calibration', 'choose_clip', 'model_paths', 'export_model', 'check_config', 'resolve_model',
+           'load_model']
 
 # %% ../nbs/07_model.ipynb #e0c1f005
 import dataclasses, importlib, json, math, numbers, warnings
@@ -109,12 +110,19 @@ def create_head(nf, n_out=2, dropout=0.5, hidden=512) -> nn.Sequential:
     return nn.Sequential(ConcatPool(), nn.Identity(), nn.BatchNorm1d(2 * nf), nn.Dropout(dropout / 2), nn.Linear(2 * nf, hidden, bias=False),
                          nn.ReLU(inplace=True), nn.BatchNorm1d(hidden), nn.Dropout(dropout), nn.Linear(hidden, n_out, bias=False))
 
-def _n_features(body, size=64) -> int:
-    with torch.no_grad():
-        was = body.training; body.eval()
-        n = body(torch.zeros(1, 3, size, size)).shape[1]
+def output_shapes(body, modules, size=64) -> list[tuple]:
+    "The output shape of each of `modules` (`body` itself or parts of it) when `body` sees one blank `size` x `size` image."
+    shapes = [None] * len(modules)
+    hooks = [m.register_forward_hook(lambda _, i, o, k=k: shapes.__setitem__(k, tuple(o.shape))) for k, m in enumerate(modules)]
+    was = body.training; body.eval()
+    try:
+        with torch.no_grad(): body(torch.zeros(1, 3, size, size))
+    finally:
+        for h in hooks: h.remove()
         body.train(was)
-    return n
+    return shapes
+
+def _n_features(body, size=64) -> int: return output_shapes(body, [body], size)[0][1]
 
 def create_model(arch='efficientnet_lite0', weights='imagenet', n_out=2, dropout=0.5) -> nn.Sequential:
     "`nn.Sequential(body, head)` for `arch` with `n_out` outputs; see `create_backbone` for `weights`."

@@ -26,8 +26,8 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from .core import DeepfakeError, CLIP, atomic_write, clipped_log_loss, versions, take_options, no_more_options
 from .crops import CropIndex
 from .data import ZOOM, crop_table, crop_dls, check_landmarks
-from .model import (TrainOptions, create_model, model_config, splitter, export_model, load_model, model_paths, calibrate,
-                                   fit_calibration, choose_clip)
+from .model import (TrainOptions, create_model, model_config, output_shapes, splitter, export_model, load_model, model_paths,
+                                   calibrate, fit_calibration, choose_clip)
 from .faces import torch_device
 
 # %% auto #0
@@ -91,30 +91,18 @@ def change_map(xb, yb, std, size, thresh=12., max_share=0.5) -> tuple[torch.Tens
     return target, w
 
 # %% ../nbs/08_train.ipynb #5be1a005
-def _output_shapes(body, modules, size=64) -> list[tuple]:
-    "The output shape of each of `modules` (parts of `body`) when `body` sees one blank `size` x `size` image."
-    shapes = [None] * len(modules)
-    hooks = [m.register_forward_hook(lambda _, i, o, k=k: shapes.__setitem__(k, tuple(o.shape))) for k, m in enumerate(modules)]
-    was = body.training; body.eval()
-    try:
-        with torch.no_grad(): body(torch.zeros(1, 3, size, size))
-    finally:
-        for h in hooks: h.remove()
-        body.train(was)
-    return shapes
-
 def where_layer(body) -> nn.Module:
     "The module of `body` whose output `WhereLoss` reads: an EfficientNet's last block at 1/16 of the input's size, else `body` itself."
     blocks = getattr(getattr(body, 'net', None), '_blocks', None)
     if blocks is None: return body
-    return blocks[max(k for k, s in enumerate(_output_shapes(body, list(blocks))) if s[-1] == 64 // 16)]
+    return blocks[max(k for k, s in enumerate(output_shapes(body, list(blocks))) if s[-1] == 64 // 16)]
 
 class WhereLoss(Callback):
     "Add `weight` x a per-cell BCE to the training loss: a 1x1 conv on `body`'s mid-level features predicts `change_map` of each batch of pairs."
     order = 5   # before MixedPrecision (order 10) closes autocast after the loss
     def __init__(self, body, std, weight=0.5, thresh=12.):
         self.layer, self.std, self.weight, self.thresh, self.feats, self.hook = where_layer(body), std, weight, thresh, None, None
-        self.conv = nn.Conv2d(_output_shapes(body, [self.layer])[0][1], 1, 1)
+        self.conv = nn.Conv2d(output_shapes(body, [self.layer])[0][1], 1, 1)
         nn.init.constant_(self.conv.bias, -2.)   # most cells are unchanged: start near that prior, not at 0.5
         self.values = []   # the where-loss of every training batch
     def params(self) -> list: return list(self.conv.parameters())
