@@ -5,6 +5,7 @@
 # %% ../nbs/06_data.ipynb #86356f00
 from __future__ import annotations
 import io
+from functools import partial
 import numpy as np
 import pandas as pd
 import cv2
@@ -18,8 +19,8 @@ from .blend import self_blend, source_transform
 
 # %% auto #0
 __all__ = ['ZOOM', 'AUGS', 'crop_table', 'flip', 'brightness_contrast', 'zoom', 'crappify', 'jpeg', 'blur', 'noise', 'interlace',
-           'augment', 'randmerge', 'CropDataset', 'pair_table', 'PairSampler', 'RandomSampler', 'thin_frames',
-           'check_landmarks', 'crop_dls', 'show_batch']
+           'rotate', 'with_rotation', 'augment', 'randmerge', 'CropDataset', 'pair_table', 'PairSampler',
+           'RandomSampler', 'thin_frames', 'check_landmarks', 'crop_dls', 'show_batch']
 
 # %% ../nbs/06_data.ipynb #430632a5
 def crop_table(ci:CropIndex, split='original', valid_pct=0.2, seed=42, valid_parts=range(40, 45)) -> pd.DataFrame:
@@ -78,8 +79,24 @@ def interlace(img, rng, lo=1, hi=3):
     out = img.copy(); out[1::2] = np.roll(img[1::2], int(rng.integers(lo, hi + 1)) * (1 if rng.random() < 0.5 else -1), axis=1)
     return out
 
+def rotate(img, rng, max_deg=20.0):
+    "Turn the crop about its centre by up to `max_deg` degrees either way (edges reflected): a head tilted in the frame."
+    h, w = img.shape[:2]
+    M = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-max_deg, max_deg), 1.0)
+    return cv2.warpAffine(img, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
 AUGS = dict(flip=(flip, 0.5), brightness_contrast=(brightness_contrast, 0.5), zoom=(zoom, 0.3), crappify=(crappify, 0.15), blur=(blur, 0.1),
             interlace=(interlace, 0.05), noise=(noise, 0.15), jpeg=(jpeg, 0.35))
+
+def with_rotation(augs, max_deg, p=0.5) -> dict:
+    "`augs` with `rotate` (up to `max_deg` degrees, with probability `p`) right after `zoom`; `max_deg` 0 gives `augs` itself."
+    if not max_deg: return augs
+    out = {}
+    for k, v in augs.items():
+        out[k] = v
+        if k == 'zoom': out['rotate'] = (partial(rotate, max_deg=max_deg), p)
+    if 'rotate' not in out: out['rotate'] = (partial(rotate, max_deg=max_deg), p)
+    return out
 
 def augment(img, rng, augs=AUGS):
     "Apply each augmentation of `augs` ({name: (fn, p)}) with its probability, all randomness from `rng`."
@@ -202,14 +219,14 @@ def check_landmarks(tbl, root='the crops'):
                         "run `deepfake-detect extract` again into a new folder, or train with --sbi 0")
 
 def crop_dls(tbl, size, mean, std, bs=32, pairs=True, per_video=4, valid_frames=8, p_merge=0.2, epoch_pairs=None, workers=0, seed=0,
-             device=None, sbi=0.0, p_source=0.0) -> DataLoaders:
+             device=None, sbi=0.0, p_source=0.0, rotate=0.0) -> DataLoaders:
     "fastai `DataLoaders` of `tbl`'s crops at `size` px: paired (or random) augmented training batches, plain validation on `valid_frames` frames a video."
     trn, val = tbl[~tbl.is_valid].reset_index(drop=True), tbl[tbl.is_valid].reset_index(drop=True)
     if valid_frames: val = thin_frames(val, valid_frames)
     if not len(trn) or not len(val): raise DataError(f"the split left {len(trn)} training and {len(val)} validation crops: need both")
     if sbi and not pairs: raise DataError(f"self-blended fakes (--sbi {sbi:g}) are made in pairs: drop --no-pairs, or add --sbi 0")
     if sbi: check_landmarks(trn)
-    tds = CropDataset(trn, size, mean, std, train=True, p_merge=p_merge, p_source=p_source, seed=seed)
+    tds = CropDataset(trn, size, mean, std, train=True, augs=with_rotation(AUGS, rotate), p_merge=p_merge, p_source=p_source, seed=seed)
     vds = CropDataset(val, size, mean, std)
     sampler = PairSampler(trn, bs, per_video, epoch_pairs, seed, sbi) if pairs else RandomSampler(trn, bs, seed)
     tdl = DataLoader(tds, batch_sampler=sampler, num_workers=workers)

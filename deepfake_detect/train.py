@@ -157,7 +157,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     if opts.sbi: check_landmarks(tbl, ci.root)
     dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], bs=opts.bs, pairs=opts.pairs, per_video=opts.per_video, valid_frames=opts.valid_frames,
                                 p_merge=opts.p_merge, epoch_pairs=opts.epoch_pairs, workers=opts.workers, seed=opts.seed, device=dev,
-                                sbi=opts.sbi, p_source=opts.p_source)
+                                sbi=opts.sbi, p_source=opts.p_source, rotate=opts.rotate)
     d0 = dls(opts.stages[0][0])
     vids = d0.valid_table.video.to_numpy()
     keep = KeepBest(paths['pth'].with_name(paths['pth'].stem + '.best.pth'))
