@@ -11,6 +11,7 @@
     python bench/generalization.py --exp longer    # SBI 0.5, body 0.3, with a longer schedule (96:5,128:5), --seeds
     python bench/generalization.py --exp where     # SBI 0.5, body 0.3, with the where-loss at weight 1 and 0.3, --seeds
     python bench/generalization.py --exp rotate    # SBI 0.5, body 0.3, with half the training crops turned by up to 20 degrees, --seeds
+    python bench/generalization.py --exp average   # SBI 0.5, body 0.3, the mean of the last 3 epochs' weights exported instead of the best epoch, --seeds
     python bench/generalization.py --exp half      # SBI 0.5, body 0.3, half the pairs per epoch (for ensembles of two at one model's cost), --seeds
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
@@ -18,7 +19,7 @@ Every variant trains with the demo's schedule on the crops of data/sample/train_
 predicts data/sample/test_videos and data/heldout/videos (16 frames, 2 TTA views, crops cached so only the models
 differ) and evaluates both. Prints a markdown table per experiment and writes it as CSV to --out (bench/results/).
 The held-out set (bench/heldout.py) is never trained on; a change of default is judged on it, over several seeds.
-Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate) spell them out, so they mean the same after a change
+Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average) spell them out, so they mean the same after a change
 of TrainOptions' defaults; the others (lomo, backbone, sbi, demo, sweep) train with the defaults of the day.
 """
 import argparse, json, time
@@ -82,8 +83,8 @@ def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT, save=None):
         if save: df = save(df)
     return df
 
-OLD = dict(sbi=0.0, body_lr=0.1)   # the defaults until 2026-11-27: no self-blended fakes, the body at a tenth of the head's rate
-NEW = dict(sbi=0.5, body_lr=0.3)   # the defaults since
+OLD = dict(sbi=0.0, body_lr=0.1, average=0)   # the defaults until 2026-11-27: no self-blended fakes, the body at a tenth of the head's rate, the best epoch kept
+NEW = dict(sbi=0.5, body_lr=0.3, average=0)   # the defaults from then until the weight averaging: self-blends, the body at 0.3, the best epoch kept
 
 def variants(exp, sbi, seeds=(42, 43)):
     M = ('swap', 'self_blend', 'warp')
@@ -115,6 +116,8 @@ def variants(exp, sbi, seeds=(42, 43)):
         return [(f'sbi 0.5 body lr 0.3 per video 4 seed {seed}', TrainOptions(seed=seed, per_video=4, **NEW), ()) for seed in seeds]
     if exp == 'rotate':  # the defaults with half the training crops turned by up to 20 degrees (a model without it calls tilted real heads fake: bench/sensitivity.py)
         return [(f'sbi 0.5 body lr 0.3 rotate 20 p 0.5 seed {seed}', TrainOptions(seed=seed, rotate=20, **NEW), ()) for seed in seeds]
+    if exp == 'average': # the defaults, exporting the mean of the last 3 epochs' weights (the 128-px stage) instead of the best epoch
+        return [(f'sbi 0.5 body lr 0.3 average 3 seed {seed}', TrainOptions(seed=seed, **{**NEW, 'average': 3}), ()) for seed in seeds]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")
 
@@ -125,7 +128,7 @@ if __name__ == '__main__':
     ap.add_argument('--work', default='/tmp/generalization')
     ap.add_argument('--sample', default=str(SAMPLE), help='the sample (train_sample_videos/, test_videos/, test_labels.csv)')
     ap.add_argument('--heldout', default=str(HELDOUT), help='the held-out set (videos/, labels.csv)')
-    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate)')
+    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average)')
     ap.add_argument('--only', default=None, help='run only the variants whose names contain this (or one of these, comma-separated)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'))
     ap.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda:N', for extraction, training and prediction")

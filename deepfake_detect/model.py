@@ -164,6 +164,7 @@ class TrainOptions:
     sbi:float=0.5 # share of the fakes that are self-blended from real crops (0: none; 1: train from real videos alone)
     where:float=0.0 # weight of the where-loss: the body also learns which pixels a fake changed, from each real/fake pair (0: off)
     rotate:float=0.0 # turn half the training crops (both of a pair alike) by up to this many degrees (0: off)
+    average:int=0 # export the mean of the last N epochs' weights (0: the epoch with the lowest validation log loss)
     p_source:float=0.1 # share of real crops changed as a whole the way a self-blend's source is (colour, sharpness, resolution)
     p_merge:float=0.2 # share of training crops whose right half comes from another crop of the same label (randmerge)
     mixup:bool=False # add mixup
@@ -190,6 +191,7 @@ class TrainOptions:
         if self.split not in SPLITS: raise bad(f"--split {self.split!r}: choose from {', '.join(SPLITS)}")
         if self.epoch_pairs is not None and self.epoch_pairs < 1: raise bad("--epoch-pairs must be at least 1")
         if not (finite(self.where) and 0 <= self.where <= 10): raise bad(f"--where {self.where}: must be in [0, 10]")
+        if not isinstance(self.average, numbers.Integral) or isinstance(self.average, bool) or self.average < 0: raise bad(f"--average {self.average!r}: must be a whole number of epochs >= 0")
         if not (finite(self.rotate) and 0 <= self.rotate <= 45): raise bad(f"--rotate {self.rotate}: must be in [0, 45] degrees")
         if self.where and not self.pairs: raise bad(f"--where {self.where:g} learns from real/fake pairs: drop --no-pairs, or add --where 0")
 

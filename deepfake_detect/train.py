@@ -5,6 +5,7 @@
 # %% ../nbs/08_train.ipynb #74cba3ea
 from __future__ import annotations
 import dataclasses, json, numbers, time
+from collections import deque
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -31,8 +32,8 @@ from .model import (TrainOptions, create_model, model_config, output_shapes, spl
 from .faces import torch_device
 
 # %% auto #0
-__all__ = ['video_scores', 'VideoMetric', 'KeepBest', 'change_map', 'where_layer', 'WhereLoss', 'train', 'train_summary',
-           'member_path', 'train_ensemble', 'plot_curves', 'plot_roc']
+__all__ = ['video_scores', 'VideoMetric', 'KeepBest', 'mean_state', 'change_map', 'where_layer', 'WhereLoss', 'train',
+           'train_summary', 'member_path', 'train_ensemble', 'plot_curves', 'plot_roc']
 
 # %% ../nbs/08_train.ipynb #ac2a709e
 def video_scores(videos, y, p) -> pd.DataFrame:
@@ -58,11 +59,12 @@ class VideoMetric(Metric):
 
 # %% ../nbs/08_train.ipynb #711682b4
 class KeepBest(Callback):
-    "Save the state dict to `path` whenever `monitor` improves; record every epoch's values with stage and size."
+    "Save the state dict to `path` whenever `monitor` improves; record every epoch's values with stage and size; keep the last `recent` epochs' weights."
     order = 70
-    def __init__(self, path, monitor='video_logloss'):
+    def __init__(self, path, monitor='video_logloss', recent=0):
         self.path, self.monitor, self.best, self.history, self.stage, self.size = Path(path), monitor, float('inf'), [], 0, None
         self.losses = []   # training loss of every batch, across all stages (fastai's Recorder starts afresh at each fit)
+        self.recent = deque(maxlen=recent) if recent else None   # the last `recent` epochs' state dicts, on the CPU
     def after_batch(self):
         if self.training: self.losses.append(float(self.learn.loss))
     def after_epoch(self):
@@ -70,10 +72,15 @@ class KeepBest(Callback):
         row = dict(zip(names, self.recorder.values[-1]))
         row.update(stage=self.stage, size=self.size, epoch=len(self.history), batches=len(self.losses), frozen=not self.learn.opt.param_groups[0]['params'][0].requires_grad if self.learn.opt else False)
         self.history.append(row)
+        if self.recent is not None: self.recent.append({k: t.detach().to('cpu', copy=True) for k, t in self.learn.model.state_dict().items()})
         v = row.get(self.monitor)
         if v is not None and np.isfinite(v) and v < self.best:
             self.best = v
             with atomic_write(self.path, 'wb') as f: torch.save(self.learn.model.state_dict(), f)
+
+def mean_state(states) -> dict:
+    "The mean of state dicts `states` (floating-point tensors averaged, batch norm's running statistics too; counters from the last)."
+    return {k: torch.stack([s[k].float() for s in states]).mean(0).to(t.dtype) if t.is_floating_point() else t.clone() for k, t in states[-1].items()}
 
 # %% ../nbs/08_train.ipynb #5be1a002
 def change_map(xb, yb, std, size, thresh=12., max_share=0.5) -> tuple[torch.Tensor, torch.Tensor]:
@@ -133,18 +140,24 @@ def _fit_stages(learn, keep, opts:TrainOptions, dls):
             learn.freeze(); learn.fit_one_cycle(opts.freeze_epochs, opts.lr); learn.unfreeze()
         learn.fit_one_cycle(epochs, slice(opts.lr * opts.body_lr, opts.lr))
 
-def _evaluate(learn, keep, vids, dls, calibration, device) -> tuple:
-    "Load the kept checkpoint and score it at its own size: `(history, best row, video scores, calibration, clip, crop accuracy)`."
-    if keep.path.exists(): learn.model.load_state_dict(torch.load(keep.path, map_location=device, weights_only=True))
+def _evaluate(learn, keep, vids, dls, calibration, device, average=0) -> tuple:
+    "Load the kept weights (the best checkpoint, or the mean of the last `average` epochs') and score them at their size: `(history, row, kept, video scores, calibration, clip, crop accuracy)`."
     hist = pd.DataFrame(keep.history)
-    best = hist.loc[hist.video_logloss.idxmin()] if hist.video_logloss.notna().any() else hist.iloc[-1]
+    if average and keep.recent:
+        learn.model.load_state_dict(mean_state(list(keep.recent)))
+        best, n = hist.iloc[-1], len(keep.recent)
+        kept = f"epochs {int(best.epoch) - n + 1}-{int(best.epoch)} averaged" if n > 1 else f"epoch {int(best.epoch)} (the last)"
+    else:
+        if keep.path.exists(): learn.model.load_state_dict(torch.load(keep.path, map_location=device, weights_only=True))
+        best = hist.loc[hist.video_logloss.idxmin()] if hist.video_logloss.notna().any() else hist.iloc[-1]
+        kept = f"epoch {int(best.epoch)} (lowest validation log loss)"
     if int(best['size']) != learn.dls.size: learn.dls = dls(int(best['size']))
     preds, ys = learn.get_preds(dl=learn.dls.valid)   # the kept checkpoint, at the size it was chosen at
     v = video_scores(vids, ys.numpy(), preds.float()[:, 1].numpy())
     two = v.y.nunique() == 2
     cal = fit_calibration(v.y, v.p, calibration) if calibration != 'none' and two else None
     clip = choose_clip(v.y, calibrate(v.p, cal)) if two else CLIP
-    return hist, best, v, cal, clip, float((preds.argmax(1) == ys).float().mean())
+    return hist, best, kept, v, cal, clip, float((preds.argmax(1) == ys).float().mean())
 
 # %% ../nbs/08_train.ipynb #ef2dd0c9
 def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, **kwargs) -> dict:
@@ -160,7 +173,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
                                 sbi=opts.sbi, p_source=opts.p_source, rotate=opts.rotate)
     d0 = dls(opts.stages[0][0])
     vids = d0.valid_table.video.to_numpy()
-    keep = KeepBest(paths['pth'].with_name(paths['pth'].stem + '.best.pth'))
+    keep = KeepBest(paths['pth'].with_name(paths['pth'].stem + '.best.pth'), recent=opts.average)
     weights = None if opts.weights in (None, 'none') else opts.weights
     model, cbs, split = create_model(opts.arch, weights, dropout=opts.dropout), [keep], splitter
     if opts.where:   # the where-loss's convolution trains with the head
@@ -172,10 +185,10 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     learn.to_channelslast(use_amp=dev.type == 'cuda')   # channels-last convolutions: a fifth faster on a CPU; with fp16 mixed precision on a GPU
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     _fit_stages(learn, keep, opts, dls)
-    hist, best, v, cal, clip, acc = _evaluate(learn, keep, vids, dls, opts.calibration, dev)
+    hist, best, kept, v, cal, clip, acc = _evaluate(learn, keep, vids, dls, opts.calibration, dev, opts.average)
     two = v.y.nunique() == 2
     config = dict(cfg, size=int(best['size']), dropout=opts.dropout, zoom=list(ZOOM), classes=['REAL', 'FAKE'], train=opts.config(),
-                  best_epoch=int(best.epoch), best_stage_size=int(best['size']), calibration=cal, clip=clip,
+                  best_epoch=int(best.epoch), best_stage_size=int(best['size']), kept=kept, calibration=cal, clip=clip,
                   metrics=dict(video_logloss=clipped_log_loss(v.y, v.p), video_auc=roc_auc_score(v.y, v.p) if two else None,
                                video_logloss_calibrated=clipped_log_loss(v.y, calibrate(v.p, cal), clip) if cal else None, crop_accuracy=acc),
                   n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=len(d0.valid_table), n_valid_videos=len(v),
@@ -191,7 +204,7 @@ def train_summary(r) -> str:
     "A few lines on a finished training `r` (what `train` returns)."
     c = r['config']; m = c['metrics']
     auc = 'n/a' if m['video_auc'] is None else format(m['video_auc'], '.3f')
-    lines = [f"kept epoch {c['best_epoch']} ({c['best_stage_size']} px): video log loss {m['video_logloss']:.4f}, video AUC {auc}, "
+    lines = [f"kept {c.get('kept') or 'epoch ' + str(c['best_epoch'])} ({c['best_stage_size']} px): video log loss {m['video_logloss']:.4f}, video AUC {auc}, "
              f"crop accuracy {m['crop_accuracy']:.3f} on {c['n_valid_videos']} validation videos; {c['seconds']:.0f} s on {c['device']}"]
     if c['calibration']: lines.append(f"calibration: {c['calibration']}, clip {c['clip']:g}; video log loss after them {m['video_logloss_calibrated']:.4f} (fitted on these videos)")
     lines.append('wrote ' + ', '.join(str(p) for p in list(r['paths'].values()) + list(r['plots'].values())))

@@ -1,0 +1,56 @@
+"""Where on the held-out set does a model go wrong? AUC within each source footage, against the AUC of all videos pooled.
+
+    python bench/by_source.py RUN_DIR [RUN_DIR ...] [--labels data/heldout/labels.csv] [--key heldout] [--name NAME --out table.csv]
+
+Each RUN_DIR holds a `heldout.csv` (a submission: filename,label) as `bench/generalization.py` leaves it; with several,
+their P(fake) are averaged (an ensemble). A fake is grouped with the footage of the real video it was made from (its
+`original`), so "within" compares each source's real clips with the fakes made on that same source: is the model right
+about *which* clips of one footage are fake, even where it is wrong about the footage's level? Pooled AUC also needs
+every source's real clips below every other source's fakes; the gap between the two shows how much of the error is the
+level a kind of footage gets, not the manipulation.
+"""
+import argparse
+from pathlib import Path
+import numpy as np, pandas as pd
+from sklearn.metrics import roc_auc_score
+from deepfake_detect.core import clipped_log_loss
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def source_of(material) -> str:
+    "A short name for the footage a held-out clip comes from: 'photo', or the source video's name without its window."
+    m = str(material).split('@')[0]
+    for k, name in (('obama', 'White House addresses'), ('head-pose', 'Intel head-pose GIFs'), ('1001_', 'CREMA-D actor 1001')):
+        if k in m: return name
+    return m
+
+def by_source(p:pd.Series, labels) -> pd.DataFrame:
+    "One row per source (and one for all): videos, mean P(fake) of the real and the fake ones, AUC and log loss within it."
+    lab = pd.read_csv(labels)
+    lab['p'] = p.reindex(lab.filename).to_numpy()
+    src = pd.Series(np.where(lab.source == 'photo', 'photos', lab.material.map(source_of)), index=lab.filename)
+    lab['group'] = np.where(lab.label == 1, lab.original.map(src), src.to_numpy())
+    rows = []
+    for g, d in [('all, pooled', lab)] + list(lab.groupby('group')):
+        two = d.label.nunique() == 2
+        rows.append(dict(source=g, videos=len(d), real=int((d.label == 0).sum()), fake=int((d.label == 1).sum()),
+                         p_real=d.p[d.label == 0].mean(), p_fake=d.p[d.label == 1].mean(),
+                         auc=roc_auc_score(d.label, d.p) if two else np.nan, log_loss=clipped_log_loss(d.label, d.p, 0.0) if two else np.nan))
+    return pd.DataFrame(rows)
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('runs', nargs='+')
+    ap.add_argument('--labels', default=str(ROOT/'data'/'heldout'/'labels.csv'))
+    ap.add_argument('--key', default='heldout', help='the submission in each run folder: KEY.csv')
+    ap.add_argument('--name', default=None, help='what the runs are (a column of the table)')
+    ap.add_argument('--out', default=None, help='a CSV to add the table to (rows of an earlier --name of the same name are replaced)')
+    a = ap.parse_args()
+    p = pd.concat([pd.read_csv(Path(r)/f'{a.key}.csv').set_index('filename').label for r in a.runs], axis=1).mean(axis=1)
+    df = by_source(p, a.labels)
+    if a.name: df.insert(0, 'models', a.name)
+    print(df.to_markdown(index=False, floatfmt='.3f'))
+    if a.out:
+        old = pd.read_csv(a.out) if Path(a.out).exists() else None
+        if old is not None and a.name: df = pd.concat([old[old.models != a.name], df], ignore_index=True)
+        df.round(4).to_csv(a.out, index=False)
