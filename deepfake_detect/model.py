@@ -164,7 +164,7 @@ class TrainOptions:
     sbi:float=0.5 # share of the fakes that are self-blended from real crops (0: none; 1: train from real videos alone)
     where:float=0.0 # weight of the where-loss: the body also learns which pixels a fake changed, from each real/fake pair (0: off)
     rotate:float=0.0 # turn half the training crops (both of a pair alike) by up to this many degrees (0: off)
-    average:int=0 # export the mean of the last N epochs' weights (0: the epoch with the lowest validation log loss)
+    average:int=3 # export the mean of the last N epochs' weights (3: the default schedule's 128-px stage; 0: the epoch with the lowest validation log loss)
     p_source:float=0.1 # share of real crops changed as a whole the way a self-blend's source is (colour, sharpness, resolution)
     p_merge:float=0.2 # share of training crops whose right half comes from another crop of the same label (randmerge)
     mixup:bool=False # add mixup

@@ -152,7 +152,7 @@ def _evaluate(learn, keep, vids, dls, calibration, device, average=0) -> tuple:
         best = hist.loc[hist.video_logloss.idxmin()] if hist.video_logloss.notna().any() else hist.iloc[-1]
         kept = f"epoch {int(best.epoch)} (lowest validation log loss)"
     if int(best['size']) != learn.dls.size: learn.dls = dls(int(best['size']))
-    preds, ys = learn.get_preds(dl=learn.dls.valid)   # the kept checkpoint, at the size it was chosen at
+    with learn.removed_cbs(keep): preds, ys = learn.get_preds(dl=learn.dls.valid)   # the kept weights at their size (get_preds fires epoch events: not one more epoch for KeepBest)
     v = video_scores(vids, ys.numpy(), preds.float()[:, 1].numpy())
     two = v.y.nunique() == 2
     cal = fit_calibration(v.y, v.p, calibration) if calibration != 'none' and two else None
