@@ -59,7 +59,7 @@ class VideoMetric(Metric):
 
 # %% ../nbs/08_train.ipynb #711682b4
 class KeepBest(Callback):
-    "Save the state dict to `path` whenever `monitor` improves; record every epoch's values with stage and size; keep the last `recent` epochs' weights."
+    "Save the state dict to `path` whenever `monitor` improves; record every epoch's values with stage and size; keep the weights of the last stage's last `recent` epochs (frozen ones not)."
     order = 70
     def __init__(self, path, monitor='video_logloss', recent=0):
         self.path, self.monitor, self.best, self.history, self.stage, self.size = Path(path), monitor, float('inf'), [], 0, None
@@ -72,7 +72,9 @@ class KeepBest(Callback):
         row = dict(zip(names, self.recorder.values[-1]))
         row.update(stage=self.stage, size=self.size, epoch=len(self.history), batches=len(self.losses), frozen=not self.learn.opt.param_groups[0]['params'][0].requires_grad if self.learn.opt else False)
         self.history.append(row)
-        if self.recent is not None: self.recent.append({k: t.detach().to('cpu', copy=True) for k, t in self.learn.model.state_dict().items()})
+        if self.recent is not None and not row['frozen']:   # the last stage's epochs only: one image size, the body trained
+            if len(self.history) > 1 and self.history[-2]['stage'] != row['stage']: self.recent.clear()
+            self.recent.append({k: t.detach().to('cpu', copy=True) for k, t in self.learn.model.state_dict().items()})
         v = row.get(self.monitor)
         if v is not None and np.isfinite(v) and v < self.best:
             self.best = v
