@@ -148,11 +148,11 @@ def _evaluate(learn, keep, vids, dls, calibration, device, average=0) -> tuple:
     if average and keep.recent:
         learn.model.load_state_dict(mean_state(list(keep.recent)))
         best, n = hist.iloc[-1], len(keep.recent)
-        kept = f"epochs {int(best.epoch) - n + 1}-{int(best.epoch)} averaged" if n > 1 else f"epoch {int(best.epoch)} (the last)"
+        kept = f"epochs {int(best.epoch) - n + 1}-{int(best.epoch)} averaged" if n > 1 else f"epoch {int(best.epoch)}, the last"
     else:
         if keep.path.exists(): learn.model.load_state_dict(torch.load(keep.path, map_location=device, weights_only=True))
         best = hist.loc[hist.video_logloss.idxmin()] if hist.video_logloss.notna().any() else hist.iloc[-1]
-        kept = f"epoch {int(best.epoch)} (lowest validation log loss)"
+        kept = f"epoch {int(best.epoch)}, the lowest validation log loss"
     if int(best['size']) != learn.dls.size: learn.dls = dls(int(best['size']))
     with learn.removed_cbs(keep): preds, ys = learn.get_preds(dl=learn.dls.valid)   # the kept weights at their size (get_preds fires epoch events: not one more epoch for KeepBest)
     v = video_scores(vids, ys.numpy(), preds.float()[:, 1].numpy())
