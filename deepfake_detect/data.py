@@ -91,11 +91,11 @@ AUGS = dict(flip=(flip, 0.5), brightness_contrast=(brightness_contrast, 0.5), zo
 def with_rotation(augs, max_deg, p=0.5) -> dict:
     "`augs` with `rotate` (up to `max_deg` degrees, with probability `p`) right after `zoom`; `max_deg` 0 gives `augs` itself."
     if not max_deg: return augs
-    out = {}
+    entry, out = (partial(rotate, max_deg=max_deg), p), {}
     for k, v in augs.items():
         out[k] = v
-        if k == 'zoom': out['rotate'] = (partial(rotate, max_deg=max_deg), p)
-    if 'rotate' not in out: out['rotate'] = (partial(rotate, max_deg=max_deg), p)
+        if k == 'zoom': out['rotate'] = entry
+    out.setdefault('rotate', entry)
     return out
 
 def augment(img, rng, augs=AUGS):

@@ -6,8 +6,8 @@
 __all__ = ['IMAGENET', 'LITE', 'ARCHS', 'CALIBRATIONS', 'SPLITS', 'CLIPS', 'MODEL_SUFFIXES', 'MAX_SIZE', 'ModelError',
            'model_config', 'EfficientNetBody', 'lite_weights_path', 'load_state', 'create_backbone', 'ConcatPool',
            'create_head', 'output_shapes', 'create_model', 'splitter', 'parse_sizes', 'TrainOptions', 'calibrate',
-           'fit_calibration', 'choose_clip', 'model_paths', 'export_model', 'check_config', 'resolve_model',
-           'load_model']
+           'fit_calibration', 'choose_clip', 'model_paths', 'export_model', 'check_config', 'kept_weights',
+           'resolve_model', 'load_model']
 
 # %% ../nbs/07_model.ipynb #e0c1f005
 import dataclasses, importlib, json, math, numbers, warnings
@@ -276,6 +276,11 @@ def check_config(cfg, name='model config') -> dict:
         if cal.get('method') not in ('temperature', 'platt'): raise bad(f"unknown calibration {cal.get('method')!r}")
     if 'clip' in cfg and not (finite(cfg['clip']) and 0 <= cfg['clip'] < 0.5): raise bad(f"clip {cfg['clip']!r} is not in [0, 0.5)")
     return cfg
+
+# %% ../nbs/07_model.ipynb #5e1d0b01
+def kept_weights(cfg) -> str:
+    "Which weights a model file holds, in words: the `kept` of its config (as `train` writes it), else its best epoch (configs written before it)."
+    return cfg.get('kept') or f"epoch {cfg.get('best_epoch')}"
 
 # %% ../nbs/07_model.ipynb #213958c6
 def resolve_model(path, safe=True) -> Path:

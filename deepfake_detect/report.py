@@ -14,6 +14,7 @@ import cv2
 from .core import atomic_write
 from .crops import CropIndex
 from .data import crop_table, pair_table
+from .model import kept_weights
 
 # %% auto #0
 __all__ = ['CSS', 'SCRIPT', 'data_uri', 'pairs_figure', 'write_report']
@@ -94,7 +95,7 @@ def _training_section(run, model_json, n_models=1) -> str:
     if not mcfg: return _missing('no model in the run folder')
     m, cal = mcfg.get('metrics', {}), mcfg.get('calibration') or {}
     tr = mcfg.get('train') or {}
-    body = _kpis([('schedule', tr.get('sizes')), ('kept', f"{mcfg.get('kept') or 'epoch ' + str(mcfg.get('best_epoch'))} at {mcfg.get('size')} px"),
+    body = _kpis([('schedule', tr.get('sizes')), ('kept', f"{kept_weights(mcfg)} at {mcfg.get('size')} px"),
                   ('self-blended fakes', f"{tr['sbi']:.0%}, body at {tr.get('body_lr', 0.1):g} of the head's rate" if 'sbi' in tr else 'n/a'),
                   ('validation video AUC', f"{m['video_auc']:.3f}" if m.get('video_auc') is not None else 'n/a'),
                   ('validation video log loss', f"{m.get('video_logloss', float('nan')):.4f}"),

@@ -28,7 +28,7 @@ from .core import DeepfakeError, CLIP, atomic_write, clipped_log_loss, versions,
 from .crops import CropIndex
 from .data import ZOOM, crop_table, crop_dls, check_landmarks
 from .model import (TrainOptions, create_model, model_config, output_shapes, splitter, export_model, load_model, model_paths,
-                                   calibrate, fit_calibration, choose_clip)
+                                   calibrate, fit_calibration, choose_clip, kept_weights)
 from .faces import torch_device
 
 # %% auto #0
@@ -206,7 +206,7 @@ def train_summary(r) -> str:
     "A few lines on a finished training `r` (what `train` returns)."
     c = r['config']; m = c['metrics']
     auc = 'n/a' if m['video_auc'] is None else format(m['video_auc'], '.3f')
-    lines = [f"kept {c.get('kept') or 'epoch ' + str(c['best_epoch'])} ({c['best_stage_size']} px): video log loss {m['video_logloss']:.4f}, video AUC {auc}, "
+    lines = [f"kept {kept_weights(c)} ({c['best_stage_size']} px): video log loss {m['video_logloss']:.4f}, video AUC {auc}, "
              f"crop accuracy {m['crop_accuracy']:.3f} on {c['n_valid_videos']} validation videos; {c['seconds']:.0f} s on {c['device']}"]
     if c['calibration']: lines.append(f"calibration: {c['calibration']}, clip {c['clip']:g}; video log loss after them {m['video_logloss_calibrated']:.4f} (fitted on these videos)")
     lines.append('wrote ' + ', '.join(str(p) for p in list(r['paths'].values()) + list(r['plots'].values())))
