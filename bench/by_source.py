@@ -8,12 +8,18 @@ their P(fake) are averaged (an ensemble). A fake is grouped with the footage of 
 about *which* clips of one footage are fake, even where it is wrong about the footage's level? Pooled AUC also needs
 every source's real clips below every other source's fakes; the gap between the two shows how much of the error is the
 level a kind of footage gets, not the manipulation.
+
+With `--cache DIR` (the crops `predict --cache` kept for the same videos) it also prints what P(fake) follows within each
+class: the Spearman correlation, over the real videos and over the fake ones, of P(fake) with the face's luminance, its
+sharpness (variance of the Laplacian of the crop's centre, brought to 64 px) and the crop's size. A label-blind property
+that moves P(fake) of real videos much is a shortcut the model learnt from its training data.
 """
-import argparse
+import argparse, json
 from pathlib import Path
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, cv2
 from sklearn.metrics import roc_auc_score
 from deepfake_detect.core import clipped_log_loss
+from deepfake_detect.inference import load_cached
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,6 +44,24 @@ def by_source(p:pd.Series, labels) -> pd.DataFrame:
                          auc=roc_auc_score(d.label, d.p) if two else np.nan, log_loss=clipped_log_loss(d.label, d.p, 0.0) if two else np.nan))
     return pd.DataFrame(rows)
 
+def face_stats(npz, every=4) -> dict:
+    "Mean luminance and sharpness of the centre of every `every`-th face crop a cached video holds, and the crops' size (px)."
+    with np.load(npz) as z: key = json.loads(str(z['key']))
+    _, jpegs, _ = load_cached(npz, key)
+    ims = [cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_GRAYSCALE) for b in jpegs[::every]]
+    mid = [im[im.shape[0] // 3:2 * im.shape[0] // 3, im.shape[1] // 3:2 * im.shape[1] // 3] for im in ims]
+    return dict(luminance=np.mean([m.mean() for m in mid]), size=np.mean([im.shape[0] for im in ims]),
+                sharpness=np.mean([cv2.Laplacian(cv2.resize(m, (64, 64), interpolation=cv2.INTER_AREA), cv2.CV_32F).var() for m in mid]))
+
+def confounds(p:pd.Series, labels, cache) -> pd.DataFrame:
+    "Spearman correlation of P(fake) with each of `face_stats` over the real videos and over the fake ones."
+    lab = pd.read_csv(labels)
+    lab = lab[[(Path(cache)/(Path(f).stem + '.npz')).exists() for f in lab.filename]]
+    st = pd.DataFrame([face_stats(Path(cache)/(Path(f).stem + '.npz')) for f in lab.filename], index=lab.index)
+    lab = pd.concat([lab, st], axis=1).assign(p=p.reindex(lab.filename).to_numpy())
+    return pd.DataFrame({name: {k: lab[lab.label == y][['p', k]].corr('spearman').iloc[0, 1] for k in st.columns}
+                         for y, name in ((0, 'real'), (1, 'fake'))}).rename_axis('P(fake) against')
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('runs', nargs='+')
@@ -45,11 +69,13 @@ if __name__ == '__main__':
     ap.add_argument('--key', default='heldout', help='the submission in each run folder: KEY.csv')
     ap.add_argument('--name', default=None, help='what the runs are (a column of the table)')
     ap.add_argument('--out', default=None, help='a CSV to add the table to (rows of an earlier --name of the same name are replaced)')
+    ap.add_argument('--cache', default=None, help="the cached crops of the same videos (bench/generalization.py's cache_heldout): also print what P(fake) follows")
     a = ap.parse_args()
     p = pd.concat([pd.read_csv(Path(r)/f'{a.key}.csv').set_index('filename').label for r in a.runs], axis=1).mean(axis=1)
     df = by_source(p, a.labels)
     if a.name: df.insert(0, 'models', a.name)
     print(df.to_markdown(index=False, floatfmt='.3f'))
+    if a.cache: print('\n' + confounds(p, a.labels, a.cache).to_markdown(floatfmt='.2f'))
     if a.out:
         old = pd.read_csv(a.out) if Path(a.out).exists() else None
         if old is not None and a.name: df = pd.concat([old[old.models != a.name], df], ignore_index=True)

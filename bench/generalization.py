@@ -12,6 +12,7 @@
     python bench/generalization.py --exp where     # SBI 0.5, body 0.3, with the where-loss at weight 1 and 0.3, --seeds
     python bench/generalization.py --exp rotate    # SBI 0.5, body 0.3, with half the training crops turned by up to 20 degrees, --seeds
     python bench/generalization.py --exp average   # SBI 0.5, body 0.3, the mean of the last 3 epochs' weights exported instead of the best epoch, --seeds
+    python bench/generalization.py --exp source    # the defaults with 0.3 and 0.5 of the real crops changed as a whole the way a self-blend's source is, --seeds
     python bench/generalization.py --exp half      # SBI 0.5, body 0.3, half the pairs per epoch (for ensembles of two at one model's cost), --seeds
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
@@ -85,6 +86,7 @@ def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT, save=None):
 
 OLD = dict(sbi=0.0, body_lr=0.1, average=0)   # the defaults until 2026-11-27: no self-blended fakes, the body at a tenth of the head's rate, the best epoch kept
 NEW = dict(sbi=0.5, body_lr=0.3, average=0)   # the defaults from then until the weight averaging: self-blends, the body at 0.3, the best epoch kept
+CUR = dict(sbi=0.5, body_lr=0.3, average=3, p_source=0.1)   # the defaults since 2026-11-27: NEW, exporting the mean of the last three epochs' weights
 
 def variants(exp, sbi, seeds=(42, 43)):
     M = ('swap', 'self_blend', 'warp')
@@ -118,6 +120,8 @@ def variants(exp, sbi, seeds=(42, 43)):
         return [(f'sbi 0.5 body lr 0.3 rotate 20 p 0.5 seed {seed}', TrainOptions(seed=seed, rotate=20, **NEW), ()) for seed in seeds]
     if exp == 'average': # the defaults, exporting the mean of the last 3 epochs' weights (the 128-px stage) instead of the best epoch
         return [(f'sbi 0.5 body lr 0.3 average 3 seed {seed}', TrainOptions(seed=seed, **{**NEW, 'average': 3}), ()) for seed in seeds]
+    if exp == 'source':  # the defaults with more real crops changed as a whole the way a self-blend's source is (sharpness, resolution, colour): 0.3 and 0.5 of them instead of 0.1
+        return [(f'sbi 0.5 body lr 0.3 average 3 p_source {q:g} seed {seed}', TrainOptions(seed=seed, **{**CUR, 'p_source': q}), ()) for seed in seeds for q in (0.3, 0.5)]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")
 
@@ -128,7 +132,7 @@ if __name__ == '__main__':
     ap.add_argument('--work', default='/tmp/generalization')
     ap.add_argument('--sample', default=str(SAMPLE), help='the sample (train_sample_videos/, test_videos/, test_labels.csv)')
     ap.add_argument('--heldout', default=str(HELDOUT), help='the held-out set (videos/, labels.csv)')
-    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average)')
+    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source)')
     ap.add_argument('--only', default=None, help='run only the variants whose names contain this (or one of these, comma-separated)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'))
     ap.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda:N', for extraction, training and prediction")
