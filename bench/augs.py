@@ -3,10 +3,11 @@
     python bench/augs.py --variant tone --seeds 42,43,44,45
     python bench/augs.py --variant soft --seeds 42,43,44,45
 
-On the held-out set the real faces' P(fake) falls as their faces get sharper and brighter (Spearman -0.74 with the
-Laplacian variance of the face's centre, -0.51 with its luminance, four default models): a soft, dark or low-contrast
-real face is called fake. The sample's real faces are nearly all light-skinned and sharp. Each variant adds
-augmentations, applied to both crops of a real/fake pair alike, so that these carry no label:
+On the held-out set the real faces' P(fake) falls as their faces get sharper and brighter (Spearman -0.70 with the
+Laplacian variance of the face's centre; -0.51 with its luminance, mostly between sources; four default models,
+bench/by_source.py --cache): a soft or low-contrast real face is called fake. The sample's fakes are softer than its
+real faces, and its real faces are nearly all light-skinned. Each variant changes the training crops so that these
+properties say less of the label (tone and soft apply to both crops of a real/fake pair alike):
 - tone: a gamma curve on the whole crop (exponent log-uniform in 0.6-2.0, darker or lighter), p 0.3;
 - soft: the crop blurred (sigma 0.5-2) or brought down to 32-80 px and back, each p 0.25, and its contrast lowered
   (0.5-1), p 0.2, on top of the default augmentations;

@@ -12,7 +12,9 @@ level a kind of footage gets, not the manipulation.
 With `--cache DIR` (the crops `predict --cache` kept for the same videos) it also prints what P(fake) follows within each
 class: the Spearman correlation, over the real videos and over the fake ones, of P(fake) with the face's luminance, its
 sharpness (variance of the Laplacian of the crop's centre, brought to 64 px) and the crop's size. A label-blind property
-that moves P(fake) of real videos much is a shortcut the model learnt from its training data.
+that moves P(fake) of real videos much is a shortcut the model learnt from its training data. `--faces CSV` writes
+those properties with each video's P(fake). `--train-crops DIR` (an `extract` folder) prints the same sharpness for the
+training crops, by method: does the training data itself tie sharpness to the label?
 """
 import argparse, json
 from pathlib import Path
@@ -53,14 +55,32 @@ def face_stats(npz, every=4) -> dict:
     return dict(luminance=np.mean([m.mean() for m in mid]), size=np.mean([im.shape[0] for im in ims]),
                 sharpness=np.mean([cv2.Laplacian(cv2.resize(m, (64, 64), interpolation=cv2.INTER_AREA), cv2.CV_32F).var() for m in mid]))
 
-def confounds(p:pd.Series, labels, cache) -> pd.DataFrame:
-    "Spearman correlation of P(fake) with each of `face_stats` over the real videos and over the fake ones."
+STATS = ['luminance', 'sharpness', 'size']
+
+def faces_table(p:pd.Series, labels, cache) -> pd.DataFrame:
+    "Each labelled video with a cached prediction: its labels, `face_stats` and P(fake) `p`."
     lab = pd.read_csv(labels)
     lab = lab[[(Path(cache)/(Path(f).stem + '.npz')).exists() for f in lab.filename]]
-    st = pd.DataFrame([face_stats(Path(cache)/(Path(f).stem + '.npz')) for f in lab.filename], index=lab.index)
-    lab = pd.concat([lab, st], axis=1).assign(p=p.reindex(lab.filename).to_numpy())
-    return pd.DataFrame({name: {k: lab[lab.label == y][['p', k]].corr('spearman').iloc[0, 1] for k in st.columns}
+    st = pd.DataFrame([face_stats(Path(cache)/(Path(f).stem + '.npz')) for f in lab.filename], index=lab.index)[STATS]
+    return pd.concat([lab, st], axis=1).assign(p=p.reindex(lab.filename).to_numpy())
+
+def confounds(faces:pd.DataFrame) -> pd.DataFrame:
+    "Spearman correlation of P(fake) with each of `STATS` over the real videos and over the fake ones of a `faces_table`."
+    return pd.DataFrame({name: {k: faces[faces.label == y][['p', k]].corr('spearman').iloc[0, 1] for k in STATS}
                          for y, name in ((0, 'real'), (1, 'fake'))}).rename_axis('P(fake) against')
+
+def crop_sharpness(crops, per_video=3) -> pd.DataFrame:
+    "Quartiles over videos of the face-centre sharpness (as `face_stats` measures it) of `per_video` crops a video, by the method that made it."
+    from deepfake_detect.crops import CropIndex
+    from deepfake_detect.core import read_metadata
+    ci = CropIndex.load(crops)
+    idx = ci.index.groupby('video').head(per_video)
+    def sharp(path):
+        im = cv2.imread(str(ci.root/path), cv2.IMREAD_GRAYSCALE); h, w = im.shape
+        return cv2.Laplacian(cv2.resize(im[h // 3:2 * h // 3, w // 3:2 * w // 3], (64, 64), interpolation=cv2.INTER_AREA), cv2.CV_32F).var()
+    v = idx.assign(s=[sharp(f) for f in idx.crop_path]).groupby('video').s.mean()
+    meta = read_metadata(json.loads((Path(crops)/'run.json').read_text())['videos']).set_index('video')
+    return v.groupby(meta.method.reindex(v.index)).describe()[['count', '25%', '50%', '75%']].rename_axis('method')
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -70,12 +90,18 @@ if __name__ == '__main__':
     ap.add_argument('--name', default=None, help='what the runs are (a column of the table)')
     ap.add_argument('--out', default=None, help='a CSV to add the table to (rows of an earlier --name of the same name are replaced)')
     ap.add_argument('--cache', default=None, help="the cached crops of the same videos (bench/generalization.py's cache_heldout): also print what P(fake) follows")
+    ap.add_argument('--faces', default=None, help='with --cache: write each video\'s face properties and P(fake) to this CSV')
+    ap.add_argument('--train-crops', default=None, help='an extract folder: print the sharpness of its crops by method')
     a = ap.parse_args()
     p = pd.concat([pd.read_csv(Path(r)/f'{a.key}.csv').set_index('filename').label for r in a.runs], axis=1).mean(axis=1)
     df = by_source(p, a.labels)
     if a.name: df.insert(0, 'models', a.name)
     print(df.to_markdown(index=False, floatfmt='.3f'))
-    if a.cache: print('\n' + confounds(p, a.labels, a.cache).to_markdown(floatfmt='.2f'))
+    if a.cache:
+        faces = faces_table(p, a.labels, a.cache)
+        print('\n' + confounds(faces).to_markdown(floatfmt='.2f'))
+        if a.faces: faces.round(4).to_csv(a.faces, index=False)
+    if a.train_crops: print('\n' + crop_sharpness(a.train_crops).to_markdown(floatfmt='.1f'))
     if a.out:
         old = pd.read_csv(a.out) if Path(a.out).exists() else None
         if old is not None and a.name: df = pd.concat([old[old.models != a.name], df], ignore_index=True)
