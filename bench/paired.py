@@ -5,7 +5,7 @@
 Each CSV is a table `bench/generalization.py` (or a script built on it) wrote: one row per variant, named '... seed N'.
 The first file's rows are the baseline; every other variant is paired with the baseline row of the same seed.
 """
-import argparse, re
+import argparse
 import numpy as np, pandas as pd
 
 COLS = ['test_auc', 'test_logloss', 'heldout_auc', 'heldout_logloss']
