@@ -17,6 +17,7 @@ properties say less of the label (tone and soft apply to both crops of a real/fa
 The package is patched in this process only (crop_dls reads `data.AUGS` when it builds the training set).
 """
 import argparse, sys
+from functools import partial
 from pathlib import Path
 import numpy as np, cv2
 sys.path.insert(0, str(Path(__file__).parent))
@@ -29,7 +30,7 @@ def tone(img, rng, lo=0.6, hi=2.0):
     g = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
     return ((np.arange(256) / 255.0) ** g * 255 + 0.5).astype(np.uint8)[img]
 
-def soft_blur(img, rng): return cv2.GaussianBlur(img, (0, 0), rng.uniform(0.5, 2.0))
+soft_blur = partial(data.blur, lo=0.5, hi=2.0)
 def low_res(img, rng): return data.crappify(img, rng, int(rng.integers(32, 81)))
 def low_contrast(img, rng):
     m = img.reshape(-1, 3).mean(0)
@@ -50,7 +51,7 @@ def sharpen_fakes(p=0.4):
         return (unsharp(img, rng) if rng.random() < p else img), mask
     data.CropDataset.load, data.self_blend = load2, blend2
 
-VARIANTS = {'sharp_fakes': {},'tone': dict(tone=(tone, 0.3)),
+VARIANTS = {'sharp_fakes': {}, 'tone': dict(tone=(tone, 0.3)),
             'soft': dict(soft_blur=(soft_blur, 0.25), low_res=(low_res, 0.25), low_contrast=(low_contrast, 0.2))}
 
 if __name__ == '__main__':

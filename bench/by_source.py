@@ -46,14 +46,19 @@ def by_source(p:pd.Series, labels) -> pd.DataFrame:
                          auc=roc_auc_score(d.label, d.p) if two else np.nan, log_loss=clipped_log_loss(d.label, d.p, 0.0) if two else np.nan))
     return pd.DataFrame(rows)
 
+def centre(im): return im[im.shape[0] // 3:2 * im.shape[0] // 3, im.shape[1] // 3:2 * im.shape[1] // 3]
+
+def sharpness(mid) -> float:
+    "Variance of the Laplacian of a grey face centre `mid` brought to 64 px: how much fine detail it holds."
+    return cv2.Laplacian(cv2.resize(mid, (64, 64), interpolation=cv2.INTER_AREA), cv2.CV_32F).var()
+
 def face_stats(npz, every=4) -> dict:
     "Mean luminance and sharpness of the centre of every `every`-th face crop a cached video holds, and the crops' size (px)."
     with np.load(npz) as z: key = json.loads(str(z['key']))
     _, jpegs, _ = load_cached(npz, key)
     ims = [cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_GRAYSCALE) for b in jpegs[::every]]
-    mid = [im[im.shape[0] // 3:2 * im.shape[0] // 3, im.shape[1] // 3:2 * im.shape[1] // 3] for im in ims]
-    return dict(luminance=np.mean([m.mean() for m in mid]), size=np.mean([im.shape[0] for im in ims]),
-                sharpness=np.mean([cv2.Laplacian(cv2.resize(m, (64, 64), interpolation=cv2.INTER_AREA), cv2.CV_32F).var() for m in mid]))
+    mid = [centre(im) for im in ims]
+    return dict(luminance=np.mean([m.mean() for m in mid]), size=np.mean([im.shape[0] for im in ims]), sharpness=np.mean([sharpness(m) for m in mid]))
 
 STATS = ['luminance', 'sharpness', 'size']
 
@@ -70,15 +75,12 @@ def confounds(faces:pd.DataFrame) -> pd.DataFrame:
                          for y, name in ((0, 'real'), (1, 'fake'))}).rename_axis('P(fake) against')
 
 def crop_sharpness(crops, per_video=3) -> pd.DataFrame:
-    "Quartiles over videos of the face-centre sharpness (as `face_stats` measures it) of `per_video` crops a video, by the method that made it."
+    "Quartiles over videos of the face-centre `sharpness` of `per_video` crops a video, by the method that made it."
     from deepfake_detect.crops import CropIndex
     from deepfake_detect.core import read_metadata
     ci = CropIndex.load(crops)
     idx = ci.index.groupby('video').head(per_video)
-    def sharp(path):
-        im = cv2.imread(str(ci.root/path), cv2.IMREAD_GRAYSCALE); h, w = im.shape
-        return cv2.Laplacian(cv2.resize(im[h // 3:2 * h // 3, w // 3:2 * w // 3], (64, 64), interpolation=cv2.INTER_AREA), cv2.CV_32F).var()
-    v = idx.assign(s=[sharp(f) for f in idx.crop_path]).groupby('video').s.mean()
+    v = idx.assign(s=[sharpness(centre(cv2.imread(str(ci.root/f), cv2.IMREAD_GRAYSCALE))) for f in idx.crop_path]).groupby('video').s.mean()
     meta = read_metadata(json.loads((Path(crops)/'run.json').read_text())['videos']).set_index('video')
     return v.groupby(meta.method.reindex(v.index)).describe()[['count', '25%', '50%', '75%']].rename_axis('method')
 

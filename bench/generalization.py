@@ -87,7 +87,7 @@ def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT, save=None):
 
 OLD = dict(sbi=0.0, body_lr=0.1, average=0)   # the defaults until 2026-11-27: no self-blended fakes, the body at a tenth of the head's rate, the best epoch kept
 NEW = dict(sbi=0.5, body_lr=0.3, average=0)   # the defaults from then until the weight averaging: self-blends, the body at 0.3, the best epoch kept
-CUR = dict(sbi=0.5, body_lr=0.3, average=3, p_source=0.1)   # the defaults since 2026-11-27: NEW, exporting the mean of the last three epochs' weights
+CUR = dict(NEW, average=3, p_source=0.1)   # the defaults since 2026-11-27: NEW, exporting the mean of the last three epochs' weights
 
 def variants(exp, sbi, seeds=(42, 43)):
     M = ('swap', 'self_blend', 'warp')
