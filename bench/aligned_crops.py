@@ -72,5 +72,5 @@ if __name__ == '__main__':
     C.cut_faces = I.cut_faces = cut_faces; D._in_crop = in_crop
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     extract(G.SAMPLE/'train_sample_videos', work/'crops', frames=32, progress=False, **G.CROP)
-    vs = [(f'aligned sbi 0.5 body lr 0.3 seed {s}', TrainOptions(seed=int(s), sbi=0.5, body_lr=0.3), ()) for s in a.seeds.split(',')]
+    vs = [(f'aligned sbi 0.5 body lr 0.3 seed {s}', TrainOptions(seed=int(s), sbi=0.5, body_lr=0.3, sizes='96:4,128:3'), ()) for s in a.seeds.split(',')]
     G.run(vs, work, work/'crops', None, save=lambda df: (df.to_csv(a.out, index=False), df)[1])

@@ -15,20 +15,22 @@
     python bench/generalization.py --exp source    # the defaults with 0.3 of the real crops (not 0.1) changed as a whole the way a self-blend's source is, --seeds
     python bench/generalization.py --exp fit       # the defaults with the body at the head's learning rate, and with less regularisation (no randmerge, dropout 0.2), without the head-only first epoch, --seeds
     python bench/generalization.py --exp half      # SBI 0.5, body 0.3, half the pairs per epoch (for ensembles of two at one model's cost), --seeds
+    python bench/generalization.py --exp long      # the defaults with the GPU sweep's 16 epochs up to 160 px (96:6,128:6,160:4; about 10 minutes a model on 2 cores), --seeds
+    python bench/generalization.py --exp data      # the defaults trained on 1/8, 1/4 and 1/2 of the training originals, as many steps and validation originals as on all, --seeds
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
 Every variant trains with the demo's schedule on the crops of data/sample/train_sample_videos (extracted once, 32 frames),
 predicts data/sample/test_videos and data/heldout/videos (16 frames, 2 TTA views, crops cached so only the models
 differ) and evaluates both. Prints a markdown table per experiment and writes it as CSV to --out (bench/results/).
 The held-out set (bench/heldout.py) is never trained on; a change of default is judged on it, over several seeds.
-Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average) spell them out, so they mean the same after a change
+Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data) spell them out, so they mean the same after a change
 of TrainOptions' defaults; the others (lomo, backbone, sbi, demo, sweep) train with the defaults of the day.
 """
 import argparse, json, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from deepfake_detect.core import read_metadata
+from deepfake_detect.core import read_metadata, group_of
 from deepfake_detect.crops import extract, CropIndex
 from deepfake_detect.model import TrainOptions
 from deepfake_detect.train import train
@@ -43,6 +45,19 @@ def without(ci, methods, meta):
     base = meta.set_index('video').method.str.split('+').str[0]
     drop = set(base[base.isin(methods)].index)
     return ci.subset(v for v in ci.status.video if v not in drop)
+
+N_VALID, N_TRAIN = 17, 66   # the sample's 83 originals split as train() splits them (valid_pct 0.2), for --exp data
+
+def originals_share(share, seed, n_valid=N_VALID, n_train=N_TRAIN):
+    "A subset of the sample keeping `n_valid` originals for validation and `share` of the `n_train` others for training (drawn by `seed`), with the `valid_pct` that splits it so."
+    n = int(round(share * n_train)) + n_valid
+    def keep(ci, meta):
+        group = group_of(meta)
+        groups = np.array(sorted(group.unique()))
+        if len(groups) != n_valid + n_train: raise SystemExit(f"--exp data is set for a sample of {n_valid + n_train} originals; this one has {len(groups)}")
+        chosen = set(np.random.default_rng(seed).choice(groups, n, replace=False))
+        return ci.subset(meta.video[group.isin(chosen)])
+    return keep, n_valid / n
 
 def base_method_auc(sub, labels) -> dict:
     "AUC of each base method's fakes (`swap` with `swap+partial`) against all real videos."
@@ -73,9 +88,10 @@ def score(model, work, name, sample=SAMPLE, heldout=HELDOUT):
 def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT, save=None):
     "Train and score each of `variants`; `save(df)` (which returns the table to keep) is called after each row, so a stopped run keeps what it measured."
     rows, df = [], pd.DataFrame()
-    for name, opts, drop in variants:
+    for name, opts, drop in variants:   # drop: base methods to leave out, or a function (ci, meta) -> the subset to train on
         t0 = time.time()
-        ci = without(CropIndex.load(crops), drop, meta) if drop else CropIndex.load(crops)
+        ci = CropIndex.load(crops)
+        ci = drop(ci, meta) if callable(drop) else without(ci, drop, meta) if drop else ci
         r = train(ci, work/name/'model.pkl', opts, progress=False)
         row = dict(variant=name, train_s=round(time.time() - t0), valid_auc=r['config']['metrics']['video_auc'], clip=r['config']['clip'])
         row.update(score(r['paths']['pth'], work, name, sample, heldout))
@@ -85,9 +101,10 @@ def run(variants, work, crops, meta, sample=SAMPLE, heldout=HELDOUT, save=None):
         if save: df = save(df)
     return df
 
-OLD = dict(sbi=0.0, body_lr=0.1, average=0)   # the defaults until 2026-11-27: no self-blended fakes, the body at a tenth of the head's rate, the best epoch kept
-NEW = dict(sbi=0.5, body_lr=0.3, average=0)   # the defaults from then until the weight averaging: self-blends, the body at 0.3, the best epoch kept
-CUR = dict(NEW, average=3, p_source=0.1)   # the defaults since 2026-11-27: NEW, exporting the mean of the last three epochs' weights
+OLD = dict(sbi=0.0, body_lr=0.1, average=0, sizes='96:4,128:3')   # the defaults until 2026-11-27: no self-blended fakes, the body at a tenth of the head's rate, the best epoch kept
+NEW = dict(sbi=0.5, body_lr=0.3, average=0, sizes='96:4,128:3')   # the defaults from then until the weight averaging: self-blends, the body at 0.3, the best epoch kept
+CUR = dict(NEW, average=3, p_source=0.1)   # the defaults from then until the long schedule (2026-11-27): NEW, exporting the mean of the last three epochs' weights
+LONG = dict(CUR, sizes='96:6,128:6,160:4')   # the defaults since 2026-11-27, evening: CUR trained for 16 epochs up to 160 px
 
 def variants(exp, sbi, seeds=(42, 43)):
     M = ('swap', 'self_blend', 'warp')
@@ -112,7 +129,7 @@ def variants(exp, sbi, seeds=(42, 43)):
     if exp == 'sbi_share':   # more of the fakes self-blended than the default's half (1: from real videos alone), the body at 0.3
         return [(f'sbi {share:g} body lr 0.3 seed {seed}', TrainOptions(seed=seed, sbi=share, body_lr=0.3), ()) for seed in seeds for share in (1.0, 0.75)]
     if exp == 'longer':  # the new default with three more epochs (about 150 s more on 2 cores)
-        return [(f'sbi 0.5 body 0.3 96:5,128:5 seed {seed}', TrainOptions(seed=seed, sizes='96:5,128:5', **NEW), ()) for seed in seeds]
+        return [(f'sbi 0.5 body 0.3 96:5,128:5 seed {seed}', TrainOptions(seed=seed, **{**NEW, 'sizes': '96:5,128:5'}), ()) for seed in seeds]
     if exp == 'where':   # the new default with the where-loss (the body also learns which pixels each fake changed), weight 1 and 0.3
         return [(f'sbi 0.5 body lr 0.3 where {w:g} seed {seed}', TrainOptions(seed=seed, where=w, **NEW), ()) for seed in seeds for w in (1.0, 0.3)]
     if exp == 'half':    # the defaults with half the pairs per epoch (per_video 4): would two such models, cheaper each, match one default model?
@@ -127,6 +144,11 @@ def variants(exp, sbi, seeds=(42, 43)):
         return [(f'sbi 0.5 average 3 {name} seed {seed}', TrainOptions(seed=seed, **{**CUR, **kw}), ()) for seed in seeds
                 for name, kw in (('body lr 1', dict(body_lr=1.0)), ('body lr 0.3 merge 0 dropout 0.2', dict(p_merge=0.0, dropout=0.2)),
                                  ('body lr 0.3 freeze 0', dict(freeze_epochs=0)))]
+    if exp == 'long':    # the defaults trained as long as the GPU sweep's best row (16 epochs up to 160 px), the last 3 epochs (160 px) averaged
+        return [(f'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4 seed {seed}', TrainOptions(seed=seed, **LONG), ()) for seed in seeds]
+    if exp == 'data':    # a learning curve: the defaults on a share of the training originals, with the steps (8 x 66 = 528 pairs an epoch) and the 17 validation originals of the whole sample
+        return [(f'sbi 0.5 body lr 0.3 average 3 originals {share:g} seed {seed}', TrainOptions(seed=seed, epoch_pairs=TrainOptions().per_video * N_TRAIN, valid_pct=vp, **CUR), keep)
+                for seed in seeds for share in (0.125, 0.25, 0.5) for keep, vp in [originals_share(share, seed)]]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")
 
@@ -137,7 +159,7 @@ if __name__ == '__main__':
     ap.add_argument('--work', default='/tmp/generalization')
     ap.add_argument('--sample', default=str(SAMPLE), help='the sample (train_sample_videos/, test_videos/, test_labels.csv)')
     ap.add_argument('--heldout', default=str(HELDOUT), help='the held-out set (videos/, labels.csv)')
-    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit)')
+    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data)')
     ap.add_argument('--only', default=None, help='run only the variants whose names contain this (or one of these, comma-separated)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'))
     ap.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda:N', for extraction, training and prediction")

@@ -150,7 +150,7 @@ SPLITS = ('original', 'part')
 @dataclass
 class TrainOptions:
     "How a model is trained: backbone, schedule, batches, augmentation, validation, calibration."
-    sizes:str='96:4,128:3' # progressive resizing: SIZE:EPOCHS per stage (on a GPU and DFDC, try 128:2,192:2,224:2)
+    sizes:str='96:6,128:6,160:4' # progressive resizing: SIZE:EPOCHS per stage (on a GPU and DFDC, try 128:2,192:2,224:2)
     arch:str='efficientnet_lite0' # efficientnet_lite0/1/2 (ImageNet weights offline), resnet18/34/50, or a timm name
     weights:str='imagenet' # 'imagenet' (shipped weights), a local state dict PATH, or 'none' (random)
     bs:int=32 # batch size (pairs: half real, half fake)
@@ -164,7 +164,7 @@ class TrainOptions:
     sbi:float=0.5 # share of the fakes that are self-blended from real crops (0: none; 1: train from real videos alone)
     where:float=0.0 # weight of the where-loss: the body also learns which pixels a fake changed, from each real/fake pair (0: off)
     rotate:float=0.0 # turn half the training crops (both of a pair alike) by up to this many degrees (0: off)
-    average:int=3 # export the mean of the last N epochs' weights (3: the default schedule's 128-px stage; 0: the epoch with the lowest validation log loss)
+    average:int=3 # export the mean of the last N epochs' weights (3: the last three of the default schedule's 160-px stage; 0: the epoch with the lowest validation log loss)
     p_source:float=0.1 # share of real crops changed as a whole the way a self-blend's source is (colour, sharpness, resolution)
     p_merge:float=0.2 # share of training crops whose right half comes from another crop of the same label (randmerge)
     mixup:bool=False # add mixup

@@ -72,7 +72,7 @@ def fits_budget(elapsed, model_s, rest_s, budget_s) -> bool:
     "Whether one more model of `model_s` seconds, then `rest_s` seconds for the stages after training, ends within `budget_s` of the start (`elapsed` seconds ago); no budget (0, None) always fits."
     return not budget_s or elapsed + model_s + rest_s <= budget_s
 
-def run_demo(out='runs/demo', data=None, frames=32, predict_frames=8, sizes='96:4,128:3', per_video=8, tta=2, seed=42, device='auto', say=print,
+def run_demo(out='runs/demo', data=None, frames=32, predict_frames=8, sizes='96:6,128:6,160:4', per_video=8, tta=2, seed=42, device='auto', say=print,
              members=2, budget_minutes=10.0) -> Path:
     "Run info, extract, train, predict, evaluate and report on `data` (default: the bundled sample) into `out`; returns report.html."
     root = Path(data) if data else default_data_dir('sample')
