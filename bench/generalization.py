@@ -15,7 +15,7 @@
     python bench/generalization.py --exp source    # the defaults with 0.3 of the real crops (not 0.1) changed as a whole the way a self-blend's source is, --seeds
     python bench/generalization.py --exp fit       # the defaults with the body at the head's learning rate, and with less regularisation (no randmerge, dropout 0.2), without the head-only first epoch, --seeds
     python bench/generalization.py --exp half      # SBI 0.5, body 0.3, half the pairs per epoch (for ensembles of two at one model's cost), --seeds
-    python bench/generalization.py --exp long      # the defaults with the GPU sweep's 16 epochs up to 160 px (96:6,128:6,160:4; about 10 minutes a model on 2 cores), --seeds
+    python bench/generalization.py --exp long      # the defaults with the GPU sweep's 16 epochs up to 160 px (96:6,128:6,160:4; about 7 minutes a model on 2 cores), --seeds
     python bench/generalization.py --exp data      # the defaults trained on 1/8, 1/4 and 1/2 of the training originals, as many steps and validation originals as on all, --seeds
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
