@@ -1,11 +1,12 @@
 """Ensembles of seeds: what averaging the P(fake) of k models trained with different seeds does, from the predictions
 `bench/generalization.py` left in its work folder (one folder per variant, with test.csv and heldout.csv).
 
-    python bench/ensembles.py --settings 'sbi 0.5 body lr 0.3' --seeds 42,43,44,45
+    python bench/ensembles.py --settings 'sbi 0.5 body lr 0.3' --seeds 42,43,44,45 --out bench/results/ensembles.csv
 
 For k = 1 ... len(seeds), every k-subset of the seeds' models is scored as `predict` would score it with all of them
 (`--model` repeated): the mean of the members' calibrated P(fake), clipped at the widest of their clip bounds. Prints the
-mean of each k and writes every subset to --out (bench/results/ensembles.csv).
+mean of each k and, given --out, writes every subset there (no default: a run for other settings must not overwrite
+another's results).
 """
 import argparse, itertools, json
 from pathlib import Path
@@ -37,7 +38,7 @@ if __name__ == '__main__':
     ap.add_argument('--work', default='/tmp/generalization', help="bench/generalization.py's work folder")
     ap.add_argument('--settings', default='sbi 0.5 body lr 0.3', help="the variants' names without ' seed N'")
     ap.add_argument('--seeds', default='42,43,44,45')
-    ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'ensembles.csv'))
+    ap.add_argument('--out', default=None, help='a CSV for every subset (none: print the means only)')
     a = ap.parse_args()
     labels = {k: pd.read_csv(f).set_index('filename').label for k, f in LABELS.items()}
     seeds = [int(s) for s in a.seeds.split(',')]
@@ -45,6 +46,7 @@ if __name__ == '__main__':
     rows = [dict(settings=a.settings, members=k, seeds=' '.join(map(str, c)), **score([ms[s] for s in c], labels))
             for k in range(1, len(seeds) + 1) for c in itertools.combinations(seeds, k)]
     df = pd.DataFrame(rows)
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(a.out, index=False)
+    if a.out:
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(a.out, index=False)
     print(df.groupby('members')[['test_auc', 'test_logloss', 'heldout_auc', 'heldout_logloss']].agg(['mean', 'min', 'max']).round(3).to_markdown())

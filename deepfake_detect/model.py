@@ -156,6 +156,7 @@ class TrainOptions:
     bs:int=32 # batch size (pairs: half real, half fake)
     lr:float=3e-3 # peak learning rate of the head (the body gets --body-lr of it)
     body_lr:float=0.3 # the body's peak learning rate as a share of the head's
+    stage_lr:float=1.0 # each stage's peak learning rates as a share of the stage before's (1: every stage peaks at --lr)
     freeze_epochs:int=1 # head-only epochs before the body is unfrozen
     pairs:bool=True # batches of real/fake pairs at the same frame (--no-pairs: random crops)
     per_video:int=8 # pairs drawn per original video and epoch (random frames)
@@ -184,6 +185,7 @@ class TrainOptions:
         if not isinstance(self.bs, numbers.Integral) or self.bs < 2 or self.bs % 2: raise bad(f"--bs {self.bs}: must be an even number >= 2 (pairs)")
         if not (finite(self.lr) and self.lr > 0): raise bad(f"--lr {self.lr}: must be a positive number")
         if not (finite(self.body_lr) and 0 < self.body_lr <= 1): raise bad(f"--body-lr {self.body_lr}: must be in (0, 1]")
+        if not (finite(self.stage_lr) and 0 < self.stage_lr <= 1): raise bad(f"--stage-lr {self.stage_lr}: must be in (0, 1]")
         for k in ('sbi', 'p_source', 'p_merge', 'dropout'):
             if not (finite(getattr(self, k)) and 0 <= getattr(self, k) <= 1): raise bad(f"--{k.replace('_', '-')} {getattr(self, k)}: must be in [0, 1]")
         if not (finite(self.valid_pct) and 0 < self.valid_pct < 1): raise bad(f"--valid-pct {self.valid_pct}: must be in (0, 1)")

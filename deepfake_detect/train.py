@@ -134,13 +134,13 @@ class WhereLoss(Callback):
 
 # %% ../nbs/08_train.ipynb #01714541
 def _fit_stages(learn, keep, opts:TrainOptions, dls):
-    "Fit `learn` stage after stage of `opts.stages`, with loaders `dls(size)` for each; the first stage starts frozen."
+    "Fit `learn` stage after stage of `opts.stages`, with loaders `dls(size)` for each, one cycle a stage peaking `opts.stage_lr` times lower than the last; the first stage starts frozen."
     for i, (size, epochs) in enumerate(opts.stages):
-        keep.stage, keep.size = i, size
+        keep.stage, keep.size, lr = i, size, opts.lr * opts.stage_lr ** i
         if i: learn.dls = dls(size)
         if i == 0 and opts.freeze_epochs:
             learn.freeze(); learn.fit_one_cycle(opts.freeze_epochs, opts.lr); learn.unfreeze()
-        learn.fit_one_cycle(epochs, slice(opts.lr * opts.body_lr, opts.lr))
+        learn.fit_one_cycle(epochs, slice(lr * opts.body_lr, lr))
 
 def _evaluate(learn, keep, vids, dls, calibration, device, average=0) -> tuple:
     "Load the kept weights (the best checkpoint, or the mean of the last `average` epochs') and score them at their size: `(history, row, kept, video scores, calibration, clip, crop accuracy)`."
