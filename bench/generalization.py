@@ -18,13 +18,14 @@
     python bench/generalization.py --exp long      # the defaults with the GPU sweep's 16 epochs up to 160 px (96:6,128:6,160:4; about 7 minutes a model on 2 cores), --seeds
     python bench/generalization.py --exp data      # the defaults trained on 1/8, 1/4 and 1/2 of the training originals, as many steps and validation originals as on all, --seeds
     python bench/generalization.py --exp stage_lr  # the long defaults with each stage's peak learning rates half the stage before's (--stage-lr 0.5), --seeds
+    python bench/generalization.py --exp average4  # the long defaults exporting the mean of the whole 160-px stage's weights (--average 4), --seeds
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
 Every variant trains with the demo's schedule on the crops of data/sample/train_sample_videos (extracted once, 32 frames),
 predicts data/sample/test_videos and data/heldout/videos (16 frames, 2 TTA views, crops cached so only the models
 differ) and evaluates both. Prints a markdown table per experiment and writes it as CSV to --out (bench/results/).
 The held-out set (bench/heldout.py) is never trained on; a change of default is judged on it, over several seeds.
-Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data, stage_lr) spell them out, so they mean the same after a change
+Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data, stage_lr, average4) spell them out, so they mean the same after a change
 of TrainOptions' defaults; the others (lomo, backbone, sbi, demo, sweep) train with the defaults of the day.
 """
 import argparse, json, time
@@ -152,6 +153,8 @@ def variants(exp, sbi, seeds=(42, 43)):
                 for seed in seeds for share in (0.125, 0.25, 0.5) for keep, vp in [originals_share(share, seed)]]
     if exp == 'stage_lr':   # the long defaults restart each stage's cycle at the full rates (the validation loss jumps at 128 and 160 px): each stage at half the rates of the one before
         return [(f'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4 stage lr 0.5 seed {seed}', TrainOptions(seed=seed, stage_lr=0.5, **LONG), ()) for seed in seeds]
+    if exp == 'average4':   # the long defaults exporting the mean of all four epochs of the 160-px stage, the first (rates still rising) too, instead of the last three
+        return [(f'sbi 0.5 body lr 0.3 average 4 96:6,128:6,160:4 seed {seed}', TrainOptions(seed=seed, **{**LONG, 'average': 4}), ()) for seed in seeds]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")
 
@@ -162,7 +165,7 @@ if __name__ == '__main__':
     ap.add_argument('--work', default='/tmp/generalization')
     ap.add_argument('--sample', default=str(SAMPLE), help='the sample (train_sample_videos/, test_videos/, test_labels.csv)')
     ap.add_argument('--heldout', default=str(HELDOUT), help='the held-out set (videos/, labels.csv)')
-    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data, stage_lr)')
+    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data, stage_lr, average4)')
     ap.add_argument('--only', default=None, help='run only the variants whose names contain this (or one of these, comma-separated)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'))
     ap.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda:N', for extraction, training and prediction")
