@@ -134,7 +134,7 @@ class WhereLoss(Callback):
 
 # %% ../nbs/08_train.ipynb #01714541
 def _fit_stages(learn, keep, opts:TrainOptions, dls):
-    "Fit `learn` stage after stage of `opts.stages`, with loaders `dls(size)` for each, one cycle a stage peaking `opts.stage_lr` times lower than the last; the first stage starts frozen."
+    "Fit `learn` stage after stage of `opts.stages`, with loaders `dls(size)` for each: one cycle a stage, its peak rates `opts.stage_lr` times the stage before's; the first stage starts frozen."
     for i, (size, epochs) in enumerate(opts.stages):
         keep.stage, keep.size, lr = i, size, opts.lr * opts.stage_lr ** i
         if i: learn.dls = dls(size)
