@@ -1,0 +1,44 @@
+"""How many test-time views pay: re-score the held-out set and the sample's test videos with models that
+`bench/generalization.py` trained, from its cached crops (so only the views differ), with `--views` views each.
+
+    python bench/tta.py --settings 'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4' --seeds 42,43,44,45,46,47 --views 1,4 --out bench/results/tta.csv
+
+Views are `predict --tta`'s: 1 the plain crop, 2 + its mirror (the default; generalization.py's own rows), 3 + a centre
+zoom, 4 + the zoomed mirror. Prints and writes one row per model and number of views, with the seconds each set took.
+"""
+import argparse, json, time
+from pathlib import Path
+import pandas as pd
+from deepfake_detect.inference import predict
+from deepfake_detect.evaluate import evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = dict(test=(ROOT/'data'/'sample'/'test_videos', ROOT/'data'/'sample'/'test_labels.csv'),
+            heldout=(ROOT/'data'/'heldout'/'videos', ROOT/'data'/'heldout'/'labels.csv'))
+
+def rescore(work, settings, seed, views) -> dict:
+    "Figures of one variant's model on each set with `views` test-time views, from generalization.py's crop caches."
+    d = Path(work)/f'{settings} seed {seed}'
+    if not (d/'model.pth').exists(): raise SystemExit(f"{d/'model.pth'}: no such model; run bench/generalization.py for it first")
+    row = dict(variant=f'{settings} seed {seed}', tta=views)
+    for key, (videos, labels) in SETS.items():
+        out, t = d/f'{key}_tta{views}.csv', time.time()
+        predict(videos, [d/'model.pth'], out=out, frames=16, tta=views, cache=Path(work)/f'cache_{key}', progress=False)
+        r = evaluate(out, labels, n_wrong=0)
+        row.update({f'{key}_auc': r['auc'], f'{key}_logloss': r['log_loss'], f'{key}_s': round(time.time() - t, 1)})
+    return row
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--work', default='/tmp/generalization', help="bench/generalization.py's work folder")
+    ap.add_argument('--settings', default='sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4', help="the variants' names without ' seed N'")
+    ap.add_argument('--seeds', default='42,43,44,45,46,47')
+    ap.add_argument('--views', default='1,4', help='numbers of test-time views to score (2 is in generalization.py\'s rows)')
+    ap.add_argument('--out', default=None, help='a CSV of the rows (none: print only)')
+    a = ap.parse_args()
+    rows = []
+    for v in [int(x) for x in a.views.split(',')]:
+        for s in [int(x) for x in a.seeds.split(',')]:
+            rows.append(rescore(a.work, a.settings, s, v)); print(json.dumps(rows[-1]), flush=True)
+            if a.out: pd.DataFrame(rows).to_csv(a.out, index=False)
+    print(pd.DataFrame(rows).round(3).to_markdown(index=False))
