@@ -72,15 +72,16 @@ def base_method_auc(sub, labels) -> dict:
 
 CROP = {}   # crop options for every extraction and prediction here (--decoders, --device)
 
-def score(model, work, name, sample=SAMPLE, heldout=HELDOUT):
-    "Predict and evaluate the sample's test videos and the held-out set with `model`: a dict of figures."
+def score(model, work, name, sample=SAMPLE, heldout=HELDOUT, tta=2):
+    "Predict and evaluate the sample's test videos and the held-out set with `model` and `tta` test-time views: a dict of figures, with the seconds each set took."
     row = {}
     for key, videos, labels in (('test', sample/'test_videos', sample/'test_labels.csv'), ('heldout', heldout/'videos', heldout/'labels.csv')):
         if not Path(videos).exists(): continue
-        sub = work/name/f'{key}.csv'
-        predict(videos, [model], out=sub, frames=16, tta=2, cache=work/f'cache_{key}', progress=False, **CROP)
+        sub, t0 = work/name/(f'{key}.csv' if tta == 2 else f'{key}_tta{tta}.csv'), time.time()
+        predict(videos, [model], out=sub, frames=16, tta=tta, cache=work/f'cache_{key}', progress=False, **CROP)
         r = evaluate(sub, labels, n_wrong=0)
-        row.update({f'{key}_auc': r['auc'], f'{key}_logloss': r['log_loss'], f'{key}_mean_p_real': r['mean_p_real'], f'{key}_mean_p_fake': r['mean_p_fake']})
+        row.update({f'{key}_auc': r['auc'], f'{key}_logloss': r['log_loss'], f'{key}_s': round(time.time() - t0, 1),
+                    f'{key}_mean_p_real': r['mean_p_real'], f'{key}_mean_p_fake': r['mean_p_fake']})
         for m in r.get('by_method', []):
             if m['auc_vs_real'] is not None: row[f"{key}_auc_{m['method']}"] = m['auc_vs_real']
         for s in r.get('by_source', []): row.update({f"{key}_{s['source']}_auc": s['auc'], f"{key}_{s['source']}_logloss": s['log_loss']})

@@ -4,29 +4,24 @@
     python bench/tta.py --settings 'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4' --seeds 42,43,44,45,46,47 --views 1,4 --out bench/results/tta.csv
 
 Views are `predict --tta`'s: 1 the plain crop, 2 + its mirror (the default; generalization.py's own rows), 3 + a centre
-zoom, 4 + the zoomed mirror. Prints and writes one row per model and number of views, with the seconds each set took.
+zoom, 4 + the zoomed mirror. Each model is scored as generalization.py scores it (its `score`, with the views asked).
+Prints and writes one row per model and number of views, with the seconds each set took.
 """
-import argparse, json, time
+import argparse, json, sys
 from pathlib import Path
 import pandas as pd
-from deepfake_detect.inference import predict
-from deepfake_detect.evaluate import evaluate
+sys.path.insert(0, str(Path(__file__).parent))
+import generalization as G
 
-ROOT = Path(__file__).resolve().parents[1]
-SETS = dict(test=(ROOT/'data'/'sample'/'test_videos', ROOT/'data'/'sample'/'test_labels.csv'),
-            heldout=(ROOT/'data'/'heldout'/'videos', ROOT/'data'/'heldout'/'labels.csv'))
+COLS = ['test_auc', 'test_logloss', 'test_s', 'heldout_auc', 'heldout_logloss', 'heldout_s']
 
 def rescore(work, settings, seed, views) -> dict:
     "Figures of one variant's model on each set with `views` test-time views, from generalization.py's crop caches."
-    d = Path(work)/f'{settings} seed {seed}'
-    if not (d/'model.pth').exists(): raise SystemExit(f"{d/'model.pth'}: no such model; run bench/generalization.py for it first")
-    row = dict(variant=f'{settings} seed {seed}', tta=views)
-    for key, (videos, labels) in SETS.items():
-        out, t = d/f'{key}_tta{views}.csv', time.time()
-        predict(videos, [d/'model.pth'], out=out, frames=16, tta=views, cache=Path(work)/f'cache_{key}', progress=False)
-        r = evaluate(out, labels, n_wrong=0)
-        row.update({f'{key}_auc': r['auc'], f'{key}_logloss': r['log_loss'], f'{key}_s': round(time.time() - t, 1)})
-    return row
+    name = f'{settings} seed {seed}'
+    model = Path(work)/name/'model.pth'
+    if not model.exists(): raise SystemExit(f"{model}: no such model; run bench/generalization.py for it first")
+    row = G.score(model, Path(work), name, tta=views)
+    return dict(variant=name, tta=views, **{k: row[k] for k in COLS})
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
