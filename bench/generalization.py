@@ -34,7 +34,7 @@ import argparse, json, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from deepfake_detect.core import read_metadata, group_of
+from deepfake_detect.core import DataError, read_metadata, group_of
 from deepfake_detect.crops import extract, CropIndex, CropOptions
 from deepfake_detect.model import TrainOptions
 from deepfake_detect.train import train
@@ -74,13 +74,14 @@ def base_method_auc(sub, labels) -> dict:
 
 CROP = {}   # crop options for every extraction and prediction here (--decoders, --device)
 
-def score(model, work, name, sample=SAMPLE, heldout=HELDOUT, tta=2):
-    "Predict and evaluate the sample's test videos and the held-out set with `model` and `tta` test-time views: a dict of figures, with the seconds each set took."
+def score(model, work, name, sample=SAMPLE, heldout=HELDOUT, tta=2, agg='mean', across='max'):
+    "Predict and evaluate the sample's test videos and the held-out set with `model`, `tta` test-time views and the `agg`/`across` aggregation: a dict of figures, with the seconds each set took."
     row = {}
     for key, videos, labels in (('test', sample/'test_videos', sample/'test_labels.csv'), ('heldout', heldout/'videos', heldout/'labels.csv')):
         if not Path(videos).exists(): continue
-        sub, t0 = work/name/(f'{key}.csv' if tta == 2 else f'{key}_tta{tta}.csv'), time.time()
-        predict(videos, [model], out=sub, frames=16, tta=tta, cache=work/f'cache_{key}', progress=False, **CROP)
+        tag = (f'_tta{tta}' if tta != 2 else '') + (f'_{agg}' if agg != 'mean' else '') + (f'_across_{across}' if across != 'max' else '')
+        sub, t0 = work/name/f'{key}{tag}.csv', time.time()
+        predict(videos, [model], out=sub, frames=16, tta=tta, agg=agg, across=across, cache=work/f'cache_{key}', progress=False, **CROP)
         r = evaluate(sub, labels, n_wrong=0)
         row.update({f'{key}_auc': r['auc'], f'{key}_logloss': r['log_loss'], f'{key}_s': round(time.time() - t0, 1),
                     f'{key}_mean_p_real': r['mean_p_real'], f'{key}_mean_p_fake': r['mean_p_fake']})
@@ -187,9 +188,8 @@ if __name__ == '__main__':
     CROP.update(device=a.device, decoders=a.decoders, workers=a.workers, margin=a.margin)
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     crops, sample, heldout = work/'crops', Path(a.sample), Path(a.heldout)
-    made = json.loads((crops/'run.json').read_text())['crop'].get('margin', CropOptions.margin) if (crops/'run.json').exists() else a.margin
-    if made != a.margin: raise SystemExit(f"{crops} was cut with --margin {made}, not {a.margin}: give another --work for this margin (crops and caches are cut with it)")
-    extract(sample/'train_sample_videos', crops, frames=32, progress=False, **CROP)
+    try: extract(sample/'train_sample_videos', crops, frames=32, progress=False, **CROP)   # refused if `crops` was cut with other options (another --margin: give it its own --work)
+    except DataError as e: raise SystemExit(str(e))
     meta = read_metadata(sample/'train_sample_videos')
     sbi = TrainOptions().sbi if a.sbi is None else a.sbi
     seeds = [int(x) for x in a.seeds.split(',')]
