@@ -21,13 +21,14 @@
     python bench/generalization.py --exp average4  # the long defaults exporting the mean of the whole 160-px stage's weights (--average 4), --seeds
     python bench/generalization.py --exp long_sbi  # the long defaults without self-blended fakes (--sbi 0), --seeds
     python bench/generalization.py --exp margin --margin 1.6 --work /tmp/generalization_m1.6   # the long defaults on crops cut with more of the head and background around the face (its own crops and caches), --seeds
+    python bench/generalization.py --exp identities --sample /tmp/xsample --work /tmp/generalization_ids   # the long defaults on a larger sample (more originals, more people), the shipped sample's steps and 17 validation originals, --seeds
     python bench/generalization.py --exp sweep --device cuda:0 --decoders pyav --workers 8 --train-workers 8   # backbones, SBI, schedule (a GPU)
 
 Every variant trains with the demo's schedule on the crops of data/sample/train_sample_videos (extracted once, 32 frames),
 predicts data/sample/test_videos and data/heldout/videos (16 frames, 2 TTA views, crops cached so only the models
 differ) and evaluates both. Prints a markdown table per experiment and writes it as CSV to --out (bench/results/).
 The held-out set (bench/heldout.py) is never trained on; a change of default is judged on it, over several seeds.
-Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data, stage_lr, average4, long_sbi, margin) spell them out, so they mean the same after a change
+Variants that name their settings (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data, stage_lr, average4, long_sbi, margin, identities) spell them out, so they mean the same after a change
 of TrainOptions' defaults; the others (lomo, backbone, sbi, demo, sweep) train with the defaults of the day.
 """
 import argparse, json, time
@@ -112,7 +113,7 @@ NEW = dict(sbi=0.5, body_lr=0.3, average=0, sizes='96:4,128:3')   # the defaults
 CUR = dict(NEW, average=3, p_source=0.1)   # the defaults from then until the long schedule (2026-11-27): NEW, exporting the mean of the last three epochs' weights
 LONG = dict(CUR, sizes='96:6,128:6,160:4')   # the defaults since 2026-11-27, evening: CUR trained for 16 epochs up to 160 px
 
-def variants(exp, sbi, seeds=(42, 43)):
+def variants(exp, sbi, seeds=(42, 43), n_originals=None):
     M = ('swap', 'self_blend', 'warp')
     if exp == 'lomo': return [(f'no_{m}_sbi{s:g}', TrainOptions(sbi=s), (m,)) for m in M for s in (0.0, sbi)]
     if exp == 'backbone': return [(a, TrainOptions(arch=a, sbi=sbi), ()) for a in ('efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2', 'resnet18')]
@@ -165,6 +166,10 @@ def variants(exp, sbi, seeds=(42, 43)):
         m = CROP.get('margin', CropOptions.margin)
         if m == CropOptions.margin: raise SystemExit(f"--exp margin needs --margin other than the default {m:g}, and a --work folder of its own (crops and caches are cut with it)")
         return [(f'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4 margin {m:g} seed {seed}', TrainOptions(seed=seed, **LONG), ()) for seed in seeds]
+    if exp == 'identities':   # the long defaults on a larger sample (--sample, its own --work) with the shipped sample's steps (8 x 66 = 528 pairs an epoch) and 17 validation originals
+        if not n_originals or n_originals <= N_VALID + N_TRAIN: raise SystemExit(f"--exp identities needs a --sample with more than the shipped {N_VALID + N_TRAIN} originals (it has {n_originals})")
+        return [(f'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4 originals {n_originals} seed {seed}',
+                 TrainOptions(seed=seed, epoch_pairs=TrainOptions().per_video * N_TRAIN, valid_pct=N_VALID / n_originals, **LONG), ()) for seed in seeds]
     if exp == 'quick': return [(f'sbi{s:g}', TrainOptions(sbi=s, sizes='96:4,128:4'), ()) for s in (0.0, sbi)]
     raise SystemExit(f"unknown experiment {exp!r}")
 
@@ -175,7 +180,7 @@ if __name__ == '__main__':
     ap.add_argument('--work', default='/tmp/generalization')
     ap.add_argument('--sample', default=str(SAMPLE), help='the sample (train_sample_videos/, test_videos/, test_labels.csv)')
     ap.add_argument('--heldout', default=str(HELDOUT), help='the held-out set (videos/, labels.csv)')
-    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data, stage_lr, average4, long_sbi, margin)')
+    ap.add_argument('--seeds', default='42,43', help='comma-separated seeds for the variants that train several (budget, sbi_body, seeds, sbi_share, longer, where, half, rotate, average, source, fit, long, data, stage_lr, average4, long_sbi, margin, identities)')
     ap.add_argument('--only', default=None, help='run only the variants whose names contain this (or one of these, comma-separated)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'))
     ap.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda:N', for extraction, training and prediction")
@@ -193,7 +198,7 @@ if __name__ == '__main__':
     meta = read_metadata(sample/'train_sample_videos')
     sbi = TrainOptions().sbi if a.sbi is None else a.sbi
     seeds = [int(x) for x in a.seeds.split(',')]
-    vs = [v for v in variants(a.exp, sbi, seeds) if a.only is None or any(o in v[0] for o in a.only.split(','))]
+    vs = [v for v in variants(a.exp, sbi, seeds, group_of(meta).nunique()) if a.only is None or any(o in v[0] for o in a.only.split(','))]
     for _, o, _ in vs:
         o.device, o.workers = a.device, a.train_workers
         if a.weights_dir: o.weights = str(Path(a.weights_dir)/f'{o.arch}.pth')
