@@ -13,6 +13,7 @@ data/sample may be (BENCHMARKS.md, "More people in the photos").
 """
 import argparse, shutil
 from pathlib import Path
+from deepfake_detect.synth import find_photos
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,8 +26,8 @@ if __name__ == '__main__':
     a = ap.parse_args()
     out, skip = Path(a.out), set(filter(None, a.exclude.split(',')))
     if out.exists(): raise SystemExit(f"{out}: exists; give a new folder")
+    photos = [p for p in find_photos(a.portraits) if p.stem not in skip]   # synth's own listing of a photo folder
     shutil.copytree(ROOT/'data'/'faces', out)
-    photos = sorted(p for p in Path(a.portraits).iterdir() if p.suffix.lower() in ('.jpg', '.jpeg', '.png') and p.stem not in skip)
     (out/a.family).mkdir()
     for k, p in enumerate(photos, 1): shutil.copy(p, out/a.family/f'{k:04d}_{p.stem}{p.suffix.lower()}')   # the leading number is the person (synth.identity_of)
     print(f"{out}: data/faces and {len(photos)} portraits in {a.family}/ ({len(skip)} left out)")
