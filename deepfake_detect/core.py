@@ -12,9 +12,9 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'CLIP', 'ENGINES', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning',
-           'label2y', 'default_mode', 'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part', 'part_number',
-           'find_parts', 'read_metadata', 'group_of', 'split_by_original', 'first_originals', 'split_by_part',
-           'check_split', 'list_videos', 'find_test_dir', 'read_submission', 'submission_problems',
+           'label2y', 'default_mode', 'short_name', 'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part',
+           'part_number', 'find_parts', 'read_metadata', 'group_of', 'split_by_original', 'first_originals',
+           'split_by_part', 'check_split', 'list_videos', 'find_test_dir', 'read_submission', 'submission_problems',
            'validate_submission', 'write_submission', 'default_data_dir', 'safe_name', 'log_path', 'log_loss',
            'clipped_log_loss', 'take_options', 'no_more_options', 'finite', 'check_engine', 'versions']
 
@@ -48,19 +48,26 @@ def default_mode() -> int:
     m = os.umask(0); os.umask(m)
     return 0o666 & ~m
 
+def short_name(name, max_bytes=100) -> str:
+    "`name` cut to at most `max_bytes` bytes of UTF-8 (whole characters): room for a prefix and suffix within a file system's 255."
+    return str(name).encode()[:max_bytes].decode(errors='ignore')
+
 @contextmanager
 def atomic_write(path, mode='w', **kwargs):
-    "Open a temporary file beside `path`, and move it onto `path` only if the block succeeds."
+    "Open a temporary file beside `path`, and move it onto `path` only if the block succeeds; a file it replaces keeps its mode."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{short_name(path.name)}.', suffix='.tmp')
     try:
         with open(fd, mode, **kwargs) as f: yield f
-        os.chmod(tmp, default_mode())   # mkstemp makes files private (0600); give them the usual mode
+        try: keep = path.stat().st_mode & 0o7777   # a private file stays private
+        except FileNotFoundError: keep = default_mode()   # mkstemp makes files private (0600); a new file gets the usual mode
+        os.chmod(tmp, keep)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
 
 # %% ../nbs/00_core.ipynb #0b6928be
 def is_url(p) -> bool:
@@ -100,6 +107,11 @@ def _load_json(fn):
 # %% ../nbs/00_core.ipynb #ff2f4627
 VIDEO_EXTS = ('.mp4',)
 
+def _leaves(name) -> bool:
+    "True for a file name that would lead outside its folder: absolute, a drive, a URL, or through `..`."
+    s = str(name).replace('\\', '/')
+    return s.startswith('/') or '://' in s or bool(re.match(r'[A-Za-z]:', s)) or '..' in s.split('/')
+
 def read_part(folder) -> pd.DataFrame:
     "Read one DFDC training folder (`dfdc_train_part_N/` or `train_sample_videos/`) and its `metadata.json`."
     folder = as_path(folder)
@@ -113,6 +125,10 @@ def read_part(folder) -> pd.DataFrame:
     if not len(df): raise DataError(f"{meta}: lists no videos")
     if 'label' not in df: raise DataError(f"{meta}: entries have no 'label' field")
     df = df.rename_axis('video').reset_index()
+    out = df.video.map(_leaves)
+    if out.any(): warnings.warn(f"{meta}: skipping {out.sum()} entries whose names lead outside {folder}: {_names(df.video[out])}", DataWarning)
+    df = df[~out].copy()
+    if not len(df): raise DataError(f"{meta}: lists no videos inside {folder}")
     df['label'] = df['label'].astype(str).str.upper()
     bad = df[~df.label.isin(LABELS)]
     if len(bad): warnings.warn(f"{meta}: skipping {len(bad)} entries with a label that is not REAL or FAKE: {_names(bad.video)}", DataWarning)
@@ -276,10 +292,11 @@ def default_data_dir(name) -> Path|None:
 def safe_name(video) -> str:
     "A file-system name for `video` (a metadata key, file name or path) that no other video gets (see above)."
     v = str(video)
-    m = re.fullmatch(r'([a-z0-9_-]+)\.mp4', v)
+    m = re.fullmatch(r'([a-z0-9_-]{1,100})\.mp4', v)
     if m: return m.group(1)
     import hashlib
-    return re.sub(r'[^A-Za-z0-9_-]+', '_', v).strip('_')[-60:] + '.' + hashlib.sha1(v.encode()).hexdigest()[:8]
+    stem = re.sub(r'[^A-Za-z0-9_-]+', '_', v).strip('_')[-60:] or 'video'
+    return stem + '.' + hashlib.sha1(v.encode()).hexdigest()[:8]
 
 # %% ../nbs/00_core.ipynb #080147a1
 def log_path(out) -> Path:

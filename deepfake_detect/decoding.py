@@ -11,10 +11,10 @@ import shutil, tempfile
 import dataclasses
 import numpy as np
 from .core import FETCH_DIR, is_url
-from .video import read_frames, VideoError, MAX_SIDE, check_file, Frames
+from .video import read_frames, VideoError, MAX_SIDE, check_file, Frames, _warn_once
 
 # %% auto #0
-__all__ = ['decoding_pool', 'fallback_decoders', 'read_many']
+__all__ = ['SHM', 'SHM_SPARE', 'decoding_pool', 'fallback_decoders', 'read_many']
 
 # %% ../nbs/02_decoding.ipynb #eb9682fa
 def _read_job(args):
@@ -30,13 +30,36 @@ class _Shared:
     shape: tuple
     dtype: str
 
+@dataclasses.dataclass
+class _Piped:
+    "A video's frames sent back through the pipe, pickled, because shared memory had no room for them (`why`)."
+    frames: Frames
+    why: str
+
+SHM = Path('/dev/shm')
+SHM_SPARE = 8 << 20   # bytes left free in /dev/shm for the semaphores a new pool of processes needs
+_blocks = dict(prefix=None)   # a pool's own name for its blocks, set in each of its processes
+
+def _new_block(nbytes):
+    "A shared memory block of `nbytes` named for its pool, its pages reserved now: a full /dev/shm is an `OSError` here, never a SIGBUS later."
+    import errno, secrets
+    from multiprocessing import shared_memory
+    try: st = os.statvfs(SHM); free = st.f_bavail * st.f_frsize
+    except OSError: free = None   # no /dev/shm (not Linux): the block says for itself
+    if free is not None and free < nbytes + SHM_SPARE: raise OSError(errno.ENOSPC, f"{SHM} has {free >> 20} MB free for {nbytes >> 20} MB of frames")
+    s = shared_memory.SharedMemory(name=(_blocks['prefix'] or f'deepfake_{os.getppid()}_') + secrets.token_hex(6), create=True, size=nbytes)
+    try:
+        if hasattr(os, 'posix_fallocate') and getattr(s, '_fd', -1) >= 0: os.posix_fallocate(s._fd, 0, nbytes)
+    except BaseException: s.close(); s.unlink(); raise
+    return s
+
 def _read_job_shared(args):
-    "`_read_job` in a decoding process: the frames' pixels go back through shared memory, not pickled through a pipe."
+    "`_read_job` in a decoding process: the frames' pixels go back through shared memory, not pickled through a pipe (unless it has no room)."
     out = _read_job(args)
     if not isinstance(out, Frames) or not isinstance(out.data, np.ndarray) or not out.data.nbytes: return out
-    from multiprocessing import shared_memory
     a = out.data
-    s = shared_memory.SharedMemory(create=True, size=a.nbytes)
+    try: s = _new_block(a.nbytes)
+    except OSError as e: return _Piped(out, e.strerror or str(e))
     try: np.ndarray(a.shape, a.dtype, buffer=s.buf)[:] = a
     except BaseException: s.close(); s.unlink(); raise
     s.close()   # the reader removes it
@@ -45,14 +68,18 @@ def _read_job_shared(args):
 def _mapped(name, shape, dtype) -> np.ndarray|None:
     "The pixels of shared memory block `name` mapped (copy-on-write), not copied; None where blocks are not files in /dev/shm (not Linux)."
     import mmap
-    f = Path('/dev/shm')/name.lstrip('/')
+    f = SHM/name.lstrip('/')
     if not f.is_file(): return None
     with open(f, 'rb') as fh: m = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)   # the mapping outlives the name: removing it frees the pages when the array goes
     return np.frombuffer(m, dtype, count=int(np.prod(shape))).reshape(shape)
 
 def _unshare(out, keep=True):
     "A result as the reader uses it: the pixels of `_read_job_shared` mapped (or copied) out of their block, and the block's name removed (dropped with `keep=False`)."
-    if not hasattr(getattr(out, 'data', None), 'shm_name'): return out   # by its field: a notebook's own copy of the class is another class
+    if hasattr(out, 'why') and hasattr(out, 'frames'):   # piped: said once, the run goes on (by its fields: a notebook's own copy of the class is another class)
+        _warn_once(f"shared memory is too small for a video's decoded frames ({out.why}); they come through a pipe instead, which is slower. "
+                   "Give the container more shared memory (docker run --shm-size=1g).")
+        return out.frames if keep else None
+    if not hasattr(getattr(out, 'data', None), 'shm_name'): return out
     from multiprocessing import shared_memory
     h = out.data
     try: s = shared_memory.SharedMemory(name=h.shm_name)
@@ -67,37 +94,38 @@ def _drop(futs):
     "Results nobody will read: their shared memory blocks are removed as they arrive (or now, for those that have)."
     for fut in futs: fut.add_done_callback(lambda f: f.cancelled() or f.exception() or _unshare(f.result(), keep=False))
 
-def _watch_parent(pid, fetch_dir=None, every=1.0):
-    "In a decoding process: fetch URLs into `fetch_dir`, and exit when the process that started it is gone (killed with SIGKILL, it cannot stop us itself)."
+def _watch_parent(pid, fetch_dir=None, every=1.0, prefix=None):
+    "In a decoding process: fetch URLs into `fetch_dir`, name blocks with `prefix`, and exit when the process that started it is gone (killed with SIGKILL, it cannot stop us itself)."
     import threading
     if fetch_dir: os.environ[FETCH_DIR] = fetch_dir
+    _blocks['prefix'] = prefix
     def watch():
         while os.getppid() == pid: time.sleep(every)
         os._exit(0)
     threading.Thread(target=watch, daemon=True).start()
 
+
 # %% ../nbs/02_decoding.ipynb #38f157ee
 class _Workers:
     "Spawned decoding processes that can be killed when one hangs, and are replaced every `recycle` videos."
     def __init__(self, n, recycle):
-        import multiprocessing as mp
+        import multiprocessing as mp, secrets
         from concurrent.futures import ProcessPoolExecutor
         import deepfake_detect.decoding as dv   # workers import the job from the installed module (also from a notebook)
         self.job, self.fetch = dv._read_job_shared, tempfile.mkdtemp(prefix='deepfake_fetch_')
+        self.prefix = f'deepfake_{os.getpid()}_{secrets.token_hex(3)}_'   # this pool's blocks: what its killed processes leave is found by name
         self.new = lambda: ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), max_tasks_per_child=recycle,
-                                               initializer=dv._watch_parent, initargs=(os.getpid(), self.fetch))
+                                               initializer=dv._watch_parent, initargs=(os.getpid(), self.fetch, 1.0, self.prefix))
         self.pool = self.new()
     def submit(self, path, kw): return self.pool.submit(self.job, (path, kw))
-    def _empty_fetch(self):
-        for f in Path(self.fetch).glob('*'): f.unlink(missing_ok=True)
-    def restart(self):
+    def _stop(self):
+        "Kill the processes, and remove what they leave: their copies of URLs, and blocks nobody will map (a process killed between making and handing back one)."
         for p in list((getattr(self.pool, '_processes', None) or {}).values()): p.kill()
         self.pool.shutdown(wait=False, cancel_futures=True)
-        self._empty_fetch()   # the killed processes' copies of URLs
-        self.pool = self.new()
-    def close(self):
-        self.restart(); self.pool.shutdown(wait=False, cancel_futures=True)
-        shutil.rmtree(self.fetch, ignore_errors=True)
+        for f in Path(self.fetch).glob('*'): f.unlink(missing_ok=True)
+        for f in SHM.glob(self.prefix + '*'): f.unlink(missing_ok=True)
+    def restart(self): self._stop(); self.pool = self.new()
+    def close(self): self._stop(); shutil.rmtree(self.fetch, ignore_errors=True)
 
 class _Threads:
     "Decoding threads for decoders whose frames stay on a GPU, `n` at a time: nothing is pickled; a hung read is abandoned (its thread is a daemon: it cannot hold up the exit)."
@@ -119,7 +147,13 @@ class _Threads:
 
 def decoding_pool(workers=1, recycle=50, threads=False) -> _Workers|_Threads:
     "Decoding processes (or `threads`, for GPU decoders) for `read_many(pool=...)` to keep between calls (a cluster worker reads one shard of videos after another)."
-    return _Threads(max(1, workers)) if threads else _Workers(max(1, workers), recycle)
+    if threads: return _Threads(max(1, workers))
+    try: return _Workers(max(1, workers), recycle)
+    except OSError as e:   # no room for a process pool's semaphores (a full or tiny /dev/shm)
+        _warn_once(f"decoding processes cannot start here ({e.strerror or e}); decoding in threads of this process instead, "
+                   "where a decoder that hangs cannot be stopped. Give the container more shared memory (docker run --shm-size=1g).")
+        return _Threads(max(1, workers))
+
 
 # %% ../nbs/02_decoding.ipynb #34cf6238
 def _known_bad(path):
@@ -139,26 +173,30 @@ def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', dec
     "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes (or `pool`), each read bounded by `timeout`; with `keep_on_gpu`, in threads, and frames decoded on a GPU stay there."
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool
-    w, todo, running, lost = pool or decoding_pool(workers, recycle, threads=keep_on_gpu), deque((p, None, False) for p in paths), deque(), 0
+    w, todo, running, lost = pool or decoding_pool(workers, recycle, threads=keep_on_gpu), deque((p, None, False, False) for p in paths), deque(), 0
+    several = max(1, workers) > 1 and not getattr(w, 'threads', False)   # processes decoding at once: a crash is not the first video's alone
     base = dict(every=every, jitter=jitter, seed=seed, device=device, decoders=tuple(decoders), max_side=max_side,
                 keep_on_gpu=keep_on_gpu and getattr(w, 'threads', False))   # a process hands back frames in host memory
     kw = lambda: dict(base, n=n() if callable(n) else n)   # `n` may be a function: asked as each video is queued
     try:
-        while todo or running:
-            while todo and len(running) < max(1, workers) + ahead:
-                p, k, retry = todo.popleft(); k = k or kw(); running.append((p, k, retry, _known_bad(p) or w.submit(p, k)))
-            p, k, retry, fut = running.popleft()
+        while todo or running:   # an item: (path, its options, a retry?, read alone?[, future])
+            while todo and len(running) < max(1, workers) + ahead and not (running and (todo[0][3] or running[-1][3])):
+                p, k, retry, alone = todo.popleft(); k = k or kw(); running.append((p, k, retry, alone, _known_bad(p) or w.submit(p, k)))
+            p, k, retry, alone, fut = running.popleft()
             try: out = _unshare(fut.result(timeout)); lost = 0
             except (Timeout, BrokenProcessPool) as e:
                 hung = isinstance(e, Timeout)
+                _drop([fut] + [f for *_, f in running]); w.restart()
+                if several and not hung and not alone:   # any of those in flight may have crashed it: each is read alone, so the blame is exact
+                    todo.extendleft((q, kq, rq, True) for q, kq, rq, *_ in reversed([(p, k, retry, alone, fut)] + list(running))); running.clear()
+                    continue
                 if retry and not hung and lost >= max_crashes:   # every decoder dies on every video: the processes cannot work here
                     raise RuntimeError(f"decoding processes keep dying ({lost + 1} videos in a row, last {p}). They are spawned: run from a "
                                        "script file, the deepfake-detect command or a notebook, not from `python -` (stdin).") from None
-                _drop([fut] + [f for *_, f in running]); w.restart()
-                todo.extendleft((q, kq, rq) for q, kq, rq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
+                todo.extendleft((q, kq, rq, aq) for q, kq, rq, aq, _ in reversed(running)); running.clear()   # resubmit what the dead pool held
                 if not retry:   # again without the decoder that failed to finish (decord first: PyAV, which cannot hang the way decord does)
                     safe = dict(k, decoders=fallback_decoders(decoders))
-                    running.appendleft((p, safe, True, w.submit(p, safe)))
+                    running.appendleft((p, safe, True, alone, w.submit(p, safe)))
                     continue
                 out = VideoError(f"{p}: decoding " + (f"took longer than {timeout:g} s" if hung else "crashed its process") + f", even with {', '.join(k['decoders'])} alone",
                                  transient=True)   # it may read under less load, or with more time: a later run tries again
@@ -170,3 +208,4 @@ def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', dec
         else:   # a kept pool: stop what this call left queued (a closed generator), keep the processes
             for *_, fut in running: fut.cancel()
         _drop(f for *_, f in running)   # frames decoded for nobody
+

@@ -117,6 +117,7 @@ class Detector:
         idxs = range(n) if idxs is None else idxs
         s = detect_scale((w, h), self.scales) if scale is None else scale
         size = (max(1, round(w * s)), max(1, round(h * s)))
+        if min(size) < self.mtcnn.min_face_size: return [[] for _ in idxs]   # thinner than the smallest face: MTCNN's pyramid would have no level (and fail)
         res = []
         for k in range(0, n, self.batch_size):
             batch = self._resized(frames[k:k + self.batch_size], s, size)
