@@ -76,8 +76,8 @@ def _mapped(name, shape, dtype) -> np.ndarray|None:
 def _unshare(out, keep=True):
     "A result as the reader uses it: the pixels of `_read_job_shared` mapped (or copied) out of their block, and the block's name removed (dropped with `keep=False`)."
     if hasattr(out, 'why') and hasattr(out, 'frames'):   # piped: said once, the run goes on (by its fields: a notebook's own copy of the class is another class)
-        _warn_once(f"shared memory is too small for a video's decoded frames ({out.why}); they come through a pipe instead, which is slower. "
-                   "Give the container more shared memory (docker run --shm-size=1g).")
+        _warn_once(f"shared memory ({SHM}) is too small for the decoded frames of some videos: they come through a pipe instead, which is slower. "
+                   "Give the container more shared memory (docker run --shm-size=1g).")   # said once: the sizes and room of each are in `why`
         return out.frames if keep else None
     if not hasattr(getattr(out, 'data', None), 'shm_name'): return out
     from multiprocessing import shared_memory

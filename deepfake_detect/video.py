@@ -80,8 +80,12 @@ def probe(path) -> VideoInfo:
         s = c.streams.video[0]
         fps = float(s.average_rate or s.guessed_rate or 0)
         dur = float(s.duration * s.time_base) if s.duration else (c.duration or 0) / 1e6
-        try: first = next(c.decode(s))
-        except (StopIteration, av.error.FFmpegError) as e: raise VideoError(f"{path}: no decodable frame ({e.__class__.__name__})") from None
+        first = None
+        for packet in c.demux(s):   # packet by packet: a damaged packet at the start is skipped, as the readers skip it
+            try: got = packet.decode()
+            except av.error.FFmpegError: continue
+            if got: first = got[0]; break
+        if first is None: raise VideoError(f"{path}: no decodable frame")
         rot = int(getattr(first, 'rotation', 0) or 0) % 360
         w, h = (first.height, first.width) if rot in (90, 270) else (first.width, first.height)
         n = s.frames or int(round(dur * fps))
@@ -175,7 +179,7 @@ def write_video(frames, path, fps=30, crf=23, preset='veryfast', codec='libx264'
 def sample_idxs(n_frames, n=32, every=None, jitter=0.0, seed=None) -> np.ndarray:
     "Sorted unique frame indices: `n` spread uniformly over `n_frames`, or every `every`-th; optionally jittered."
     if n_frames < 1: raise VideoError("the video has no frames")
-    if every: idx = np.arange(0, n_frames, int(every))[:n]
+    if every: idx = np.arange(0, min(n_frames, n * int(every)), int(every))   # not from the header's count: it may claim 10^9 frames
     else: idx = np.linspace(0, n_frames - 1, min(n, n_frames)).round().astype(int)
     if jitter and len(idx) > 1:
         step = (n_frames - 1) / (len(idx) - 1)
