@@ -11,7 +11,8 @@ import deepfake_detect
 from .core import DeepfakeError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'options', 'run', 'info', 'synth', 'extract', 'train', 'predict', 'evaluate', 'bundle', 'demo', 'main']
+__all__ = ['RUN_PARTS', 'COMMANDS', 'options', 'run', 'info', 'synth', 'extract', 'train', 'predict', 'evaluate', 'bundle',
+           'demo', 'report', 'main']
 
 # %% ../nbs/16_cli.ipynb #58cab79b
 def options(**groups):
@@ -211,8 +212,25 @@ def demo(out:str='runs/demo', # folder for everything the run writes (report.htm
     return run_demo(out, data, frames, predict_frames, sizes, per_video, tta, seed, device, say=lambda s: print(s, flush=True), members=members,
                     budget_minutes=budget_minutes)
 
+# %% ../nbs/16_cli.ipynb #19ee9072
+RUN_PARTS = ('config.json', 'timings.csv', 'crops', 'models', 'eval', 'submission.csv')   # what a run folder holds
+
+def report(run_dir, # a run folder, as `deepfake-detect demo` makes (crops/, models/, submission.csv, eval/, timings.csv, config.json)
+           out:str=None, # the page to write (default: RUN_DIR/report.html)
+          ):
+    "Write a run folder's report.html again from what the folder holds (after another evaluate, or for a run stopped early)."
+    from deepfake_detect.report import write_report, SCRIPT
+    run = Path(run_dir)
+    if not run.is_dir(): raise DeepfakeError(f"{run}: no such folder")
+    if not any((run/p).exists() for p in RUN_PARTS): raise DeepfakeError(f"{run}: not a run folder (it has none of {', '.join(RUN_PARTS)})")
+    out = Path(out) if out else run/'report.html'
+    if out.is_dir() or (out.exists() and SCRIPT not in out.read_text(errors='replace')):
+        raise DeepfakeError(f"{out}: exists and is not a report written by deepfake-detect; choose another --out")
+    print(f"wrote {write_report(run, out)}")
+    return out
+
 # %% ../nbs/16_cli.ipynb #1dfb81d0
-COMMANDS = dict(demo=demo, info=info, synth=synth, extract=extract, train=train, predict=predict, evaluate=evaluate, bundle=bundle)
+COMMANDS = dict(demo=demo, info=info, synth=synth, extract=extract, train=train, predict=predict, evaluate=evaluate, bundle=bundle, report=report)
 
 def main(argv=None) -> int:
     "Entry point of `deepfake-detect`."

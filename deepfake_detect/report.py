@@ -11,7 +11,7 @@ import pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 import cv2
-from .core import atomic_write
+from .core import atomic_write, DataError
 from .crops import CropIndex
 from .data import crop_table, pair_table
 from .model import kept_weights
@@ -61,18 +61,21 @@ def _table(df, **kw) -> str: return df.to_html(border=0, float_format=lambda x: 
 def _img(src, alt) -> str: return f'<img alt="{html.escape(alt)}" src="{data_uri(src)}">'
 def _missing(what) -> str: return f'<p class="missing">{html.escape(what)}</p>'
 def _read_json(p):
+    "The JSON in file `p` (None for no file, or one that cannot be read)."
+    if p is None: return None
     try: return json.loads(Path(p).read_text())
     except (OSError, ValueError): return None
 
 def _kpis(items) -> str: return ''.join(f'<span class="kpi"><b>{html.escape(str(v))}</b>{html.escape(k)}</span>' for k, v in items)
 
 def _inside(run, p) -> Path|None:
-    "`p` (a path named in a run's files) if it is a file inside the run folder `run`, else None: a report embeds nothing from elsewhere."
+    "`p` (relative to the run folder `run` or to the working folder, or absolute) if it is a regular file inside `run` with every link followed, else None: a report reads and embeds nothing from elsewhere."
     if not p: return None
-    q = Path(p) if Path(p).is_absolute() else Path(run)/p
-    try: q.resolve().relative_to(Path(run).resolve())
-    except ValueError: return None
-    return q if q.is_file() else None
+    for q in [Path(p)] if Path(p).is_absolute() else [Path(run)/p, Path(p)]:
+        try: q.resolve().relative_to(Path(run).resolve())
+        except (ValueError, OSError): continue
+        if q.is_file(): return q
+    return None
 
 # %% ../nbs/13_report.ipynb #936154a1
 def _data_section(run, info) -> str:
@@ -80,9 +83,12 @@ def _data_section(run, info) -> str:
     return body or _missing('no info.json in the run folder')
 
 def _faces_section(run) -> str:
-    if not (run/'crops'/'index.csv').exists(): return _missing('no crops in the run folder')
+    if not (_inside(run, 'crops/index.csv') and _inside(run, 'crops/status.csv')): return _missing('no crops in the run folder')
     ci = CropIndex.load(run/'crops')
-    st, fig = ci.status, pairs_figure(ci)
+    ci = CropIndex(ci.index[[bool(_inside(run, Path('crops')/str(p))) for p in ci.index.crop_path]].reset_index(drop=True), ci.status, ci.root)   # crops inside the run only
+    st = ci.status
+    try: fig = pairs_figure(ci) if len(ci.index) else None
+    except DataError: fig = None   # no labelled pairs (a folder of test crops): no figure, the rest of the report stands
     body = _kpis([('videos', len(st)), ('with faces', int((st.status == 'ok').sum())), ('crops', int(st.faces.sum())),
                   ('fakes reusing their original\'s boxes', int(st.reused.sum()))])
     body += ('<p>Each column: an original\'s face crop, and below it the same frame of a fake made from it.</p>' + _img(fig, 'real and fake crops')) if fig else ''
@@ -91,7 +97,7 @@ def _faces_section(run) -> str:
     return body
 
 def _training_section(run, model_json, n_models=1) -> str:
-    mcfg = _read_json(model_json) if model_json else None
+    mcfg = _read_json(_inside(run, model_json))
     if not mcfg: return _missing('no model in the run folder')
     m, cal = mcfg.get('metrics', {}), mcfg.get('calibration') or {}
     tr = mcfg.get('train') or {}
@@ -104,8 +110,9 @@ def _training_section(run, model_json, n_models=1) -> str:
                  + ([('ensemble', f"{n_models} models averaged (seeds from {tr.get('seed')}); the first shown")] if n_models > 1 else []))
     stem = Path(model_json).with_suffix('')
     curves, hist = stem.with_name(stem.name + '_curves.png'), stem.with_name(stem.name + '_history.csv')
-    if curves.exists(): body += '<p>Loss per batch across the resize stages (shaded), validation loss per epoch.</p>' + _img(curves, 'loss curves')
-    if hist.exists():
+    curves, hist = _inside(run, curves), _inside(run, hist)
+    if curves: body += '<p>Loss per batch across the resize stages (shaded), validation loss per epoch.</p>' + _img(curves, 'loss curves')
+    if hist:
         h = pd.read_csv(hist)
         body += '<h3>Per epoch</h3>' + _table(h[[c for c in ['stage', 'size', 'epoch', 'frozen', 'train_loss', 'valid_loss', 'accuracy', 'video_auc', 'video_logloss'] if c in h]], index=False)
     return body
@@ -130,21 +137,22 @@ def _evaluation_section(run, metrics) -> str:
     return body
 
 def _time_section(run) -> str:
-    if not (run/'timings.csv').exists(): return _missing('no timings.csv in the run folder')
+    if not _inside(run, 'timings.csv'): return _missing('no timings.csv in the run folder')
     td = pd.read_csv(run/'timings.csv')
     return _table(td, index=False) + f'<p class="note">Total {td.seconds.sum():.0f} s.</p>'
 
 # %% ../nbs/13_report.ipynb #a46297cc
 def _run_models(run) -> list[Path]:
     "The configs in `run`/models of the models its submission was made with (as `submission_run.json` names them), else all of them."
-    used = [run/'models'/f"{Path(m).stem}.json" for m in (_read_json(run/'submission_run.json') or {}).get('models') or []]
-    used = [p for p in used if p.exists()]
-    return used or (sorted((run/'models').glob('*.json')) if (run/'models').exists() else [])
+    used = [run/'models'/f"{Path(m).stem}.json" for m in (_read_json(_inside(run, 'submission_run.json')) or {}).get('models') or []]
+    used = [p for p in used if _inside(run, p)]
+    return used or ([p for p in sorted((run/'models').glob('*.json')) if _inside(run, p)] if (run/'models').is_dir() else [])
 
 def write_report(run_dir, out=None, title='deepfake_detect run') -> Path:
     "Write `report.html` (or `out`) for the run in `run_dir`: crops/, models/*.json, submission*, eval/, info.json, timings.csv, config.json."
     run = Path(run_dir); out = Path(out or run/'report.html')
-    cfg, info, metrics = _read_json(run/'config.json') or {}, _read_json(run/'info.json') or {}, _read_json(run/'eval'/'metrics.json')
+    cfg, info, metrics = [_read_json(_inside(run, f)) for f in ('config.json', 'info.json', 'eval/metrics.json')]
+    cfg, info = cfg or {}, info or {}
     models = _run_models(run)
     wrong = _inside(run, (metrics or {}).get('plots', {}).get('wrong'))
     s = [('data', 'Data', _data_section(run, info)), ('faces', 'Faces', _faces_section(run)),
