@@ -43,12 +43,30 @@ def _check_bundle(out, models):
     if same: raise DeepfakeError(f"two models are named {same[0]}: in the bundle one would replace the other; rename one")
     if out.exists() and any(out.iterdir()) and not (out/'bundle.json').exists():
         raise DeepfakeError(f"{out}: not empty, and not made by `deepfake-detect bundle`; choose a new folder (nothing was written)")
+    theirs = [f for f in _files(out) if f not in _made(out)] if (out/'bundle.json').exists() else []
+    if theirs: raise DeepfakeError(f"{out/theirs[0]}: not made by the bundle in {out} (its bundle.json does not list it); move it away (nothing was written)")
+
+def _files(out) -> list[str]: return sorted(str(f.relative_to(out)) for f in Path(out).rglob('*') if f.is_file() or f.is_symlink())
+
+def _made(out) -> set[str]:
+    "The files the bundle in `out` wrote, as its bundle.json lists them (and bundle.json itself)."
+    try: listed = json.loads((Path(out)/'bundle.json').read_text())['files']
+    except (OSError, ValueError, KeyError, TypeError) as e: raise DeepfakeError(f"{Path(out)/'bundle.json'}: unreadable ({e.__class__.__name__}); if the folder is a bundle, delete it and build again") from None
+    return {str(f) for f in listed if '..' not in Path(f).parts and not Path(f).is_absolute()} | {'bundle.json'}
+
+def _clear(out):
+    "Remove what an earlier bundle in `out` wrote (checked by `_check_bundle`: nothing else is there), and the folders it leaves empty."
+    if not (Path(out)/'bundle.json').exists(): return
+    for f in _made(out): (Path(out)/f).unlink(missing_ok=True)
+    for d in sorted((d for d in Path(out).rglob('*') if d.is_dir()), key=lambda d: -len(d.parts)):
+        if not any(d.iterdir()): d.rmdir()
 
 # %% ../nbs/11_bundle.ipynb #93d7820d
 def make_bundle(out_dir, models, python_version=None, find_links=None, deps=BUNDLE_DEPS) -> list[Path]:
     "Write the offline bundle (wheels, models, requirements.txt, README.md) to `out_dir`; returns its files."
     out = Path(out_dir)
     _check_bundle(out, models)
+    _clear(out)
     out.mkdir(parents=True, exist_ok=True)
     _pip('wheel', '--no-deps', '--no-build-isolation', '-q', '-w', out, _source_root())
     plat = ['--only-binary=:all:'] + (['--python-version', python_version, '--platform', 'manylinux2014_x86_64'] if python_version else [])
