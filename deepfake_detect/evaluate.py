@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_evaluate.ipynb #fa598cd3
 from __future__ import annotations
-import json
+import json, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -12,7 +12,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 from sklearn.metrics import roc_auc_score, roc_curve
 from .core import DataError, atomic_write, label2y, log_loss, clipped_log_loss, read_submission, validate_submission, read_part, log_path
-from .video import read_frames, VideoError
+from .video import Frames
+from .decoding import read_many
 from .faces import Detector, crop_box
 
 # %% auto #0
@@ -92,26 +93,22 @@ def plot_hist(y, p, ax):
     ax.set(xlabel='P(fake)', ylabel='videos', title='P(fake) by class'); ax.legend()
 
 # %% ../nbs/10_evaluate.ipynb #94a7aa47
-def wrong_faces(df, n=8, detector=None) -> list[tuple[dict, np.ndarray|None]]:
+def wrong_faces(df, n=8, detector=None, timeout=60.) -> list[tuple[dict, np.ndarray|None]]:
     "(row, face crop or None) for the `n` rows of `df` (filename, y, label, path) with the highest log loss."
     df = df.assign(loss=-(df.y * np.log(np.clip(df.label, 1e-15, 1)) + (1 - df.y) * np.log(np.clip(1 - df.label, 1e-15, 1))))
-    det, out = detector, []
-    for r in df.nlargest(n, 'loss').to_dict('records'):
-        face = None
-        if isinstance(r.get('path'), str) and Path(r['path']).is_file():
-            try:
-                fr = read_frames(r['path'], n=3)
-                img = fr.data[1]
-                det = det or Detector()
-                faces = det.detect(img[None])[0]
-                if faces:
-                    f = max(faces, key=lambda f: f.size)
-                    x0, y0, x1, y1 = crop_box(f.box, (img.shape[1], img.shape[0]))
-                    face = img[y0:y1, x0:x1]
-                else: face = img
-            except VideoError: face = None
-        out.append((r, face))
-    return out
+    rows = df.nlargest(n, 'loss').to_dict('records')
+    paths = [r['path'] for r in rows if isinstance(r.get('path'), str) and Path(r['path']).is_file()]
+    frames = dict(read_many(paths, n=3, timeout=timeout)) if paths else {}   # in a process, bounded in time: a hanging file costs its picture only
+    det = detector
+    def face_of(fr):
+        if not isinstance(fr, Frames) or not len(fr): return None
+        img = fr.data[len(fr) // 2]   # the middle frame read (a one-frame video has one)
+        det_ = det or Detector()
+        faces = det_.detect(img[None])[0]
+        if not faces: return img
+        x0, y0, x1, y1 = crop_box(max(faces, key=lambda f: f.size).box, (img.shape[1], img.shape[0]))
+        return img[y0:y1, x0:x1]
+    return [(r, face_of(frames.get(r.get('path')))) for r in rows]
 
 def plot_wrong(items, path):
     "A grid of the most wrong videos' faces, titled with name, truth and P(fake)."
@@ -122,8 +119,12 @@ def plot_wrong(items, path):
         if face is not None: ax.imshow(face)
         else: ax.text(0.5, 0.5, 'no frame', ha='center', va='center')
         ax.set_title(f"{r['filename'][:18]}\n{'FAKE' if r['y'] else 'REAL'}, P(fake) {r['label']:.2f}", fontsize=8)
-    fig.suptitle('Most wrong videos'); fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+    fig.suptitle('Most wrong videos'); fig.tight_layout(); _save(fig, path); plt.close(fig)
     return Path(path)
+
+def _save(fig, path, **kw):
+    "Save `fig` as a PNG at `path`, atomically."
+    with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=90, **kw)
 
 # %% ../nbs/10_evaluate.ipynb #d61fe32b
 def evaluate(submission, labels, out_dir=None, n_wrong=8, detector=None) -> dict:
@@ -143,21 +144,38 @@ def evaluate(submission, labels, out_dir=None, n_wrong=8, detector=None) -> dict
         res['calibration'] = dict(videos=len(ok), log_loss_before=clipped_log_loss(ok.y, ok.p_raw), log_loss_after=log_loss(ok.y, ok.label))
     if 'status' in df: res['status'] = df.status.value_counts().to_dict()
     if out_dir is not None:
-        out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-        y, p = df.y.to_numpy(), df.label.to_numpy()
-        fig, axs = plt.subplots(1, 3, figsize=(13, 4))
-        plot_roc(y, p, axs[0]); plot_reliability(y, p, axs[1], p_raw=df.p_raw.fillna(df.label).to_numpy() if 'p_raw' in df else None); plot_hist(y, p, axs[2])
-        fig.tight_layout()
-        plots = dict(summary=out/'evaluation.png')
-        fig.savefig(plots['summary'], dpi=90)
-        for name, ax in zip(('roc', 'reliability', 'hist'), axs):   # each panel on its own too
-            ext = ax.get_tightbbox(fig.canvas.get_renderer()).transformed(fig.dpi_scale_trans.inverted())
-            fig.savefig(out/f'{name}.png', bbox_inches=ext.expanded(1.05, 1.05), dpi=90); plots[name] = out/f'{name}.png'
-        plt.close(fig)
-        if n_wrong: plots['wrong'] = plot_wrong(wrong_faces(df, n_wrong, detector), out/'wrong.png')
-        res['plots'] = {k: str(v) for k, v in plots.items()}
+        out = _eval_dir(out_dir)
+        with atomic_write(out/'metrics.json') as f: json.dump(res, f, indent=1, default=float)   # first: a figure that fails never costs the metrics
+        res['plots'] = {k: str(v) for k, v in _figures(df, out, n_wrong, detector).items()}
         with atomic_write(out/'metrics.json') as f: json.dump(res, f, indent=1, default=float)
     return res
+
+def _eval_dir(out_dir) -> Path:
+    "`out_dir`, made if new; a folder that is neither empty nor an earlier evaluation's (metrics.json) is refused: its files would be replaced."
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir(): raise DataError(f"{out}: not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out/'metrics.json').is_file():
+        raise DataError(f"{out}: not empty, and not an evaluation's folder (no metrics.json); choose a new --out-dir (nothing was written)")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+def _figures(df, out, n_wrong, detector) -> dict:
+    "The evaluation's PNGs in `out` (summary, each panel, the most wrong videos); a figure that cannot be drawn is left out with a warning."
+    plots, y, p = {}, df.y.to_numpy(), df.label.to_numpy()
+    try:
+        fig, axs = plt.subplots(1, 3, figsize=(13, 4))
+        plot_roc(y, p, axs[0]); plot_reliability(y, p, axs[1], p_raw=df.p_raw.fillna(df.label).to_numpy() if 'p_raw' in df else None); plot_hist(y, p, axs[2])
+        fig.tight_layout(); _save(fig, out/'evaluation.png'); plots['summary'] = out/'evaluation.png'
+        for name, ax in zip(('roc', 'reliability', 'hist'), axs):   # each panel on its own too
+            ext = ax.get_tightbbox(fig.canvas.get_renderer()).transformed(fig.dpi_scale_trans.inverted())
+            _save(fig, out/f'{name}.png', bbox_inches=ext.expanded(1.05, 1.05)); plots[name] = out/f'{name}.png'
+    except Exception as e: warnings.warn(f"{out}: the evaluation figures could not be drawn ({e.__class__.__name__}: {e}); metrics.json holds their numbers", RuntimeWarning)
+    finally: plt.close('all')
+    if n_wrong:
+        try: plots['wrong'] = plot_wrong(wrong_faces(df, n_wrong, detector), out/'wrong.png')
+        except Exception as e: warnings.warn(f"{out}: the most wrong videos could not be drawn ({e.__class__.__name__}: {e})", RuntimeWarning)
+        finally: plt.close('all')
+    return plots
 
 # %% ../nbs/10_evaluate.ipynb #0266c52e
 def evaluate_summary(r, out_dir=None) -> str:
