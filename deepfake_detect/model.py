@@ -6,8 +6,8 @@
 __all__ = ['IMAGENET', 'LITE', 'ARCHS', 'CALIBRATIONS', 'SPLITS', 'CLIPS', 'MODEL_SUFFIXES', 'MAX_SIZE', 'ModelError',
            'model_config', 'EfficientNetBody', 'lite_weights_path', 'load_state', 'create_backbone', 'ConcatPool',
            'create_head', 'output_shapes', 'create_model', 'splitter', 'parse_sizes', 'TrainOptions', 'calibrate',
-           'fit_calibration', 'choose_clip', 'model_paths', 'export_model', 'check_config', 'kept_weights',
-           'resolve_model', 'load_model']
+           'fit_calibration', 'choose_clip', 'model_paths', 'check_model_out', 'export_model', 'check_config',
+           'kept_weights', 'resolve_model', 'load_model']
 
 # %% ../nbs/07_model.ipynb #e0c1f005
 import dataclasses, importlib, json, math, numbers, warnings
@@ -250,13 +250,23 @@ def model_paths(out) -> dict:
     base = out.with_name(out.stem) if out.suffix in MODEL_SUFFIXES else out
     return {s[1:]: base.with_name(base.name + s) for s in MODEL_SUFFIXES}
 
-def export_model(model, config, out) -> dict:
-    "Write `out`.pth (state dict), `out`.json (config) and `out`.pkl (whole model, pickled); returns the paths."
+def check_model_out(out) -> dict:
+    "The files of model `out`; a one-line `ModelError`, before any training, if one is a folder or its NAME.json is not a model's config (a data set's metadata.json, say)."
     paths = model_paths(out)
+    for p in paths.values():
+        if p.is_dir(): raise ModelError(f"--out {out}: {p} is a folder; give the model's file name, such as {p/'model.pkl'}")
+    if paths['json'].exists():
+        try: mine = 'arch' in json.loads(paths['json'].read_text())
+        except (OSError, ValueError, TypeError): mine = False
+        if not mine: raise ModelError(f"--out {out}: {paths['json']} exists and is not a model's config; training would replace it: choose another name")
+    return paths
+
+def export_model(model, config, out) -> dict:
+    "Write `out`.pth (state dict), `out`.json (config) and `out`.pkl (whole model, pickled), all three written before any replaces its old file; returns the paths."
+    paths = check_model_out(out)
     model = model.float().cpu().eval()
-    with atomic_write(paths['pth'], 'wb') as f: torch.save(model.state_dict(), f)
-    with atomic_write(paths['json']) as f: json.dump(config, f, indent=1, default=str)
-    with atomic_write(paths['pkl'], 'wb') as f: torch.save(dict(model=model, config=config), f)
+    with atomic_write(paths['json']) as fj, atomic_write(paths['pkl'], 'wb') as fk, atomic_write(paths['pth'], 'wb') as fp:   # renamed together as the block ends, the config last
+        torch.save(model.state_dict(), fp); torch.save(dict(model=model, config=config), fk); json.dump(config, fj, indent=1, default=str)
     return paths
 
 # %% ../nbs/07_model.ipynb #167263cc
@@ -271,7 +281,12 @@ def check_config(cfg, name='model config') -> dict:
     for k in ('mean', 'std'):
         if not isinstance(cfg[k], (list, tuple)) or len(cfg[k]) != 3 or not finite(cfg[k]): raise bad(f"{k} {cfg[k]!r} is not 3 finite numbers")
     if min(cfg['std']) <= 0: raise bad(f"std {cfg['std']} has a value <= 0")
+    if 'dropout' in cfg and not (finite(cfg['dropout']) and 0 <= cfg['dropout'] < 1): raise bad(f"dropout {cfg['dropout']!r} is not in [0, 1)")
+    if 'zoom' in cfg and cfg['zoom'] is not None:
+        z = cfg['zoom'] if isinstance(cfg['zoom'], (list, tuple)) else [cfg['zoom']]
+        if not (z and finite(z) and all(1 <= v <= 4 for v in z)): raise bad(f"zoom {cfg['zoom']!r} is not one or two numbers in [1, 4]")
     cal = cfg.get('calibration')
+    if cal is not None and not isinstance(cal, dict): raise bad(f"calibration {cal!r} is not an object such as {{\"method\": \"temperature\", \"T\": 1.3}}")
     if cal:
         if cal.get('method') == 'temperature' and not (finite(cal.get('T')) and cal['T'] > 0): raise bad(f"calibration temperature {cal.get('T')!r} is not a positive number")
         if cal.get('method') == 'platt' and not finite([cal.get('a'), cal.get('b')]): raise bad(f"Platt calibration {cal} has a value that is not a number")

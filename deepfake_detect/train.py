@@ -27,7 +27,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from .core import DeepfakeError, CLIP, atomic_write, clipped_log_loss, versions, take_options, no_more_options
 from .crops import CropIndex
 from .data import ZOOM, crop_table, crop_dls, check_landmarks
-from .model import (TrainOptions, create_model, model_config, output_shapes, splitter, export_model, load_model, model_paths,
+from .model import (TrainOptions, create_model, model_config, output_shapes, splitter, export_model, load_model, model_paths, check_model_out,
                                    calibrate, fit_calibration, choose_clip, kept_weights)
 from .faces import torch_device
 
@@ -168,7 +168,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     set_seed(opts.seed, reproducible=True)
     ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
     tbl = crop_table(ci, split=opts.split, valid_pct=opts.valid_pct, seed=opts.seed)
-    cfg, dev, paths = model_config(opts.arch), torch_device(opts.device), model_paths(out)
+    cfg, dev, paths = model_config(opts.arch), torch_device(opts.device), check_model_out(out)
     if opts.sbi: check_landmarks(tbl, ci.root)
     dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], bs=opts.bs, pairs=opts.pairs, per_video=opts.per_video, valid_frames=opts.valid_frames,
                                 p_merge=opts.p_merge, epoch_pairs=opts.epoch_pairs, workers=opts.workers, seed=opts.seed, device=dev,
@@ -223,6 +223,7 @@ def train_ensemble(crops, out='models/model.pkl', members=1, opts:TrainOptions=N
     opts = take_options(TrainOptions, opts, kwargs); no_more_options(kwargs, 'train_ensemble')
     if isinstance(members, bool) or not isinstance(members, numbers.Integral) or members < 1:
         raise DeepfakeError(f"--members {members}: must be a whole number >= 1")
+    for k in range(members): check_model_out(member_path(out, k))   # every member's name, before hours of training
     ci, rs = crops if isinstance(crops, CropIndex) else CropIndex.load(crops), []
     for k in range(members):
         if k and more is not None and not more(rs): break
