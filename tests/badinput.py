@@ -140,3 +140,22 @@ def make_damaged_middle(path):
     raw = bytearray(Path(path).read_bytes()); a = len(raw) // 3
     raw[a:a + len(raw) // 4] = np.random.default_rng(0).integers(0, 256, len(raw) // 4, np.uint8).tobytes()
     Path(path).write_bytes(bytes(raw))
+
+# Issue 35's inputs, shared by tests/test_faults.py and bench/faults.py
+
+def make_thin(path, size=(320, 12)):
+    "A face clip squeezed to `size` (W, H): a frame too thin for the face detector's image pyramid."
+    write_video([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in face_frames(10)], path)
+
+def make_damaged_start(path, n=60, gop=15):
+    "An H.264 face clip of `n` frames with a keyframe every `gop`, whose first packet's first 8 bytes are overwritten: its first GOP is lost."
+    frames = face_frames(n)
+    with av.open(str(path), 'w', format='mp4') as c:
+        s = c.add_stream('libx264', rate=30); s.width, s.height, s.pix_fmt = frames[0].shape[1] // 2 * 2, frames[0].shape[0] // 2 * 2, 'yuv420p'
+        s.codec_context.gop_size = gop; s.options = {'keyint': str(gop), 'min-keyint': str(gop), 'scenecut': '0'}
+        for f in frames:
+            for p in s.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f[:s.height, :s.width]), format='rgb24')): c.mux(p)
+        for p in s.encode(): c.mux(p)
+    with av.open(str(path)) as c: pos = next(p.pos for p in c.demux(c.streams.video[0]) if p.size)
+    raw = bytearray(Path(path).read_bytes()); raw[pos:pos + 8] = b'\xff' * 8
+    Path(path).write_bytes(bytes(raw))
