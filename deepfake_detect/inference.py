@@ -359,6 +359,7 @@ def _ours(out) -> bool:
 def check_out(out, inputs=()) -> Path:
     "Raise a one-line `DataError`, before any work, if writing submission `out` (its log, its run record, or its partial twin) would replace a folder, an input or a file `predict` did not write."
     out, ins = Path(out), {Path(p).resolve() for p in inputs if p}
+    if out.is_dir(): raise DataError(f"--out {out}: is a folder; give the submission's file name, such as {out/'submission.csv'}")
     if out.suffix.lower() != '.csv': raise DataError(f"--out {out}: a submission is a .csv file, such as submission.csv")
     for dest in (out, partial_path(out)):
         for f in _outputs(dest):

