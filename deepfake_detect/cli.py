@@ -183,7 +183,7 @@ def evaluate(submission, # a submission CSV (filename,label), e.g. from `deepfak
 # %% ../nbs/16_cli.ipynb #046b4234
 def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data set)
            model:Param('exported model (NAME.pth + NAME.json); repeat for an ensemble (required)', str, action='append')=None,
-           python_version:str=None, # the kernel's Python, such as 3.10, when it differs from this one
+           python_version:str=None, # the kernel's Python, such as 3.12, when it differs from this one (the pinned wheels need 3.11 or newer)
            find_links:str=None, # a folder of wheels to take dependencies from instead of the package index
            max_mb:float=None, # refuse a bundle larger than this many MB (default: DFDC's limit on external data, 1 GB; 0: no limit)
           ):
