@@ -62,7 +62,7 @@ def run(func, argv, prog) -> int:
     except DeepfakeError as e:
         print(f"{prog}: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted; finished work is kept, run again to resume", file=sys.stderr); return 130
+        print(f"{prog}: interrupted; finished work is kept, run again to resume" + (" (with --resume)" if func.__name__ == 'train' else ''), file=sys.stderr); return 130
     except OSError as e:   # the machine's problem, not a bug: disk full, permissions (DEEPFAKE_DEBUG=1 shows the traceback)
         if os.environ.get('DEEPFAKE_DEBUG'): raise
         print(f"{prog}: error: {e}", file=sys.stderr); return 2
@@ -133,10 +133,13 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
 def train(crops_dir, # folder made by `deepfake-detect extract` on a training folder (index.csv, status.csv, crops/)
           out:str='models/model.pkl', # model file: NAME.pth + NAME.json (safe to share), NAME.pkl (pickle), plots beside
           members:int=1, # models to train, with seeds SEED, SEED+1, ... (each its own validation originals): NAME, NAME_2, ...; predict with all
+          resume:bool=False, # go on from NAME.resume.pth, the checkpoint of a run that stopped (members already exported are kept)
+          checkpoint_every:int=1, # write that checkpoint after every N-th epoch
           **opts):
     "Train a fake/real classifier on face crops with progressive resizing; keep the checkpoint with the best video log loss."
     from deepfake_detect.train import train_ensemble, train_summary
-    rs = train_ensemble(crops_dir, out, members, opts['opts'])
+    if not isinstance(checkpoint_every, int) or checkpoint_every < 1: raise DeepfakeError(f"--checkpoint-every {checkpoint_every}: must be a whole number of epochs >= 1")
+    rs = train_ensemble(crops_dir, out, members, opts['opts'], resume=resume, checkpoint_every=checkpoint_every)
     for k, r in enumerate(rs): print('\n' + (f"model {k + 1} of {len(rs)}:\n" if len(rs) > 1 else '') + train_summary(r))
     if len(rs) > 1: print("\npredict with all of them: " + ' '.join(f"--model {r['paths']['pth']}" for r in rs))
     return rs[0] if len(rs) == 1 else rs

@@ -14,6 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib
 import matplotlib.pyplot as plt
+from fastcore.foundation import L
 from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback
 from fastai.callback.schedule import fit_one_cycle
@@ -32,8 +33,9 @@ from .model import (TrainOptions, create_model, model_config, output_shapes, spl
 from .faces import torch_device
 
 # %% auto #0
-__all__ = ['video_scores', 'VideoMetric', 'KeepBest', 'mean_state', 'change_map', 'where_layer', 'WhereLoss', 'train',
-           'train_summary', 'member_path', 'train_ensemble', 'plot_curves', 'plot_roc']
+__all__ = ['video_scores', 'VideoMetric', 'KeepBest', 'mean_state', 'change_map', 'where_layer', 'WhereLoss', 'rng_states',
+           'set_rng_states', 'Checkpoint', 'phases', 'crops_digest', 'resume_from', 'TimeLeft', 'train',
+           'train_summary', 'member_path', 'exported', 'train_ensemble', 'plot_curves', 'plot_roc']
 
 # %% ../nbs/08_train.ipynb #ac2a709e
 def video_scores(videos, y, p) -> pd.DataFrame:
@@ -67,7 +69,9 @@ class KeepBest(Callback):
         self.recent = deque(maxlen=recent) if recent else None   # the last `recent` epochs' state dicts, on the CPU
     def after_batch(self):
         if self.training: self.losses.append(float(self.learn.loss))
+    def after_cancel_epoch(self): self.skipped = True   # fastai skipping an epoch done before a resume: not one of ours
     def after_epoch(self):
+        if getattr(self, 'skipped', False): self.skipped = False; return
         names = [n for n in self.recorder.metric_names[1:-1]]   # without 'epoch' and 'time'
         row = dict(zip(names, self.recorder.values[-1]))
         row.update(stage=self.stage, size=self.size, epoch=len(self.history), batches=len(self.losses), frozen=not self.learn.opt.param_groups[0]['params'][0].requires_grad if self.learn.opt else False)
@@ -79,6 +83,13 @@ class KeepBest(Callback):
         if v is not None and np.isfinite(v) and v < self.best:
             self.best = v
             with atomic_write(self.path, 'wb') as f: torch.save(self.learn.model.state_dict(), f)
+    def state(self) -> dict:
+        "What a resumed run needs of this record (plain numbers and tensors: a checkpoint loads with `weights_only`)."
+        return dict(best=float(self.best), history=json.loads(json.dumps(self.history, default=float)), losses=[float(x) for x in self.losses],
+                    recent=list(self.recent) if self.recent is not None else None)
+    def load(self, s):
+        self.best, self.history, self.losses = s['best'], list(s['history']), list(s['losses'])
+        if self.recent is not None and s['recent'] is not None: self.recent.extend(s['recent'])
 
 def mean_state(states) -> dict:
     "The mean of state dicts `states` (floating-point tensors averaged, batch norm's running statistics too; counters from the last)."
@@ -132,16 +143,81 @@ class WhereLoss(Callback):
         self.learn.loss_grad = self.loss_grad + self.weight * loss
         self.learn.loss = self.learn.loss_grad.detach().clone()
 
-# %% ../nbs/08_train.ipynb #01714541
-def _fit_stages(learn, keep, opts:TrainOptions, dls):
-    "Fit `learn` stage after stage of `opts.stages`, with loaders `dls(size)` for each: one cycle a stage, its peak rates `opts.stage_lr` times the stage before's; the first stage starts frozen."
-    for i, (size, epochs) in enumerate(opts.stages):
-        keep.stage, keep.size, lr = i, size, opts.lr * opts.stage_lr ** i
-        if i: learn.dls = dls(size)
-        if i == 0 and opts.freeze_epochs:
-            learn.freeze(); learn.fit_one_cycle(opts.freeze_epochs, opts.lr); learn.unfreeze()
-        learn.fit_one_cycle(epochs, slice(lr * opts.body_lr, lr))
+# %% ../nbs/08_train.ipynb #a5ecf0a5
+def rng_states(dl) -> dict:
+    "Every random state an epoch of training draws from: torch's, numpy's, Python's, and those of the training loader `dl`'s sampler and dataset."
+    import random
+    g = lambda x: getattr(x, 'rng', None) and x.rng.bit_generator.state
+    np_state = np.random.get_state()
+    return dict(torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                numpy=[np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]], python=random.getstate(),
+                sampler=g(dl.batch_sampler), dataset=g(dl.dataset))
 
+def set_rng_states(s, dl=None):
+    "Put back what `rng_states` took: the global generators, and the loader's own when `dl` (the same stage's loader) is given."
+    import random
+    torch.set_rng_state(s['torch']); random.setstate((s['python'][0], tuple(s['python'][1]), s['python'][2]))
+    np.random.set_state((s['numpy'][0], s['numpy'][1].numpy().astype(np.uint32), *s['numpy'][2:]))
+    if s['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
+    for x, k in ((getattr(dl, 'batch_sampler', None), 'sampler'), (getattr(dl, 'dataset', None), 'dataset')):
+        if dl is not None and s.get(k) and getattr(x, 'rng', None) is not None: x.rng.bit_generator.state = s[k]
+
+def _plain_opt(sd) -> dict:
+    "An optimizer's state dict with its hyper-parameters as plain numbers (fastai keeps them in an `L`, which `weights_only` refuses)."
+    return dict(sd, hypers=[{k: float(v) for k, v in h.items()} for h in sd['hypers']])
+
+class Checkpoint(Callback):
+    "After every `every`-th epoch, write to `path` what `train --resume` needs: weights, optimizer, epochs done, `keep`'s record, random states."
+    order = KeepBest.order + 1
+    def __init__(self, path, keep, meta, done=0, every=1):
+        self.path, self.keep, self.meta, self.done, self.every, self.t0 = Path(path), keep, meta, done, max(1, int(every)), time.time()
+    def before_train(self):   # resumed inside a phase: the recorder's smoothed loss goes on from where it was (fastai resets it as a fit starts)
+        s, self.smooth = getattr(self, 'smooth', None), None
+        if s: self.recorder.smooth_loss.count, self.recorder.smooth_loss.val = s['count'], s['val'].to(self.recorder.smooth_loss.val.device)
+    def after_cancel_epoch(self): self.skipped = True
+    def after_epoch(self):
+        if getattr(self, 'skipped', False): self.skipped = False; return
+        self.done += 1
+        if self.done % self.every: return
+        state = dict(self.meta, done=self.done, stage=self.keep.stage, seconds=self.meta.get('seconds', 0) + time.time() - self.t0,
+                     model=self.learn.model.state_dict(), opt=_plain_opt(self.learn.opt.state_dict()), keep=self.keep.state(), rng=rng_states(self.learn.dls.train),
+                     smooth=dict(count=self.recorder.smooth_loss.count, val=torch.as_tensor(self.recorder.smooth_loss.val).as_subclass(torch.Tensor).detach().cpu().clone()))
+        with atomic_write(self.path, 'wb') as f: torch.save(state, f)
+
+# %% ../nbs/08_train.ipynb #01714541
+def phases(opts:TrainOptions) -> list[tuple]:
+    "The schedule as fastai fits it, one cycle a phase: `(stage, size, frozen, epochs, lr)`; the first stage's frozen epochs first, each stage peaking at `opts.stage_lr` times the rates of the one before."
+    res = []
+    for i, (size, epochs) in enumerate(opts.stages):
+        lr = opts.lr * opts.stage_lr ** i
+        if i == 0 and opts.freeze_epochs: res.append((0, size, True, opts.freeze_epochs, opts.lr))
+        res.append((i, size, False, epochs, slice(lr * opts.body_lr, lr)))
+    return res
+
+def _restore(learn, keep, ck, same_stage):
+    "Put checkpoint `ck` back into `learn` and `keep`: weights, optimizer (on the model's device), the record, and the random states last (the loader's own only in the stage they were taken in)."
+    if learn.opt is None: learn.create_opt()
+    dev = next(learn.model.parameters()).device
+    learn.model.load_state_dict(ck['model'])
+    learn.opt.load_state_dict(dict(ck['opt'], hypers=L(ck['opt']['hypers']), state=[{k: v.to(dev) if torch.is_tensor(v) else v for k, v in s.items()} for s in ck['opt']['state']]))
+    keep.load(ck['keep'])
+    set_rng_states(ck['rng'], learn.dls.train if same_stage else None)
+
+def _fit_stages(learn, keep, opts:TrainOptions, dls, start=None):
+    "Fit `learn` phase after phase of `phases(opts)`, with new loaders `dls(size)` at each stage after the first; from checkpoint `start`, on from the epoch after its last."
+    done, before, frozen, stage_now = (start or {}).get('done', 0), 0, False, 0
+    for stage, size, freeze, epochs, lr in phases(opts):
+        if before + epochs <= done: before += epochs; continue   # finished before the run stopped
+        keep.stage, keep.size = stage, size
+        if stage != stage_now: learn.dls, stage_now = dls(size), stage
+        if freeze != frozen or start: (learn.freeze if freeze else learn.unfreeze)(); frozen = freeze
+        if start:
+            _restore(learn, keep, start, same_stage=start['stage'] == stage)
+            if done > before:   # inside this phase: the recorder's smoothed loss goes on too
+                for c in learn.cbs.filter(lambda c: isinstance(c, Checkpoint)): c.smooth = start['smooth']
+            start = None
+        learn.fit_one_cycle(epochs, lr, **({'start_epoch': done - before} if done > before else {}))
+        before += epochs
 def _evaluate(learn, keep, vids, dls, calibration, device, average=0) -> tuple:
     "Load the kept weights (the best checkpoint, or the mean of the last `average` epochs') and score them at their size: `(history, row, kept, video scores, calibration, clip, crop accuracy)`."
     hist = pd.DataFrame(keep.history)
@@ -161,15 +237,58 @@ def _evaluate(learn, keep, vids, dls, calibration, device, average=0) -> tuple:
     clip = choose_clip(v.y, calibrate(v.p, cal)) if two else CLIP
     return hist, best, kept, v, cal, clip, float((preds.argmax(1) == ys).float().mean())
 
+# %% ../nbs/08_train.ipynb #f9c909bd
+def _decisive(opts:TrainOptions) -> dict:
+    "The options that decide the model: all but where it trains (device, loader workers)."
+    return {k: v for k, v in opts.config().items() if k not in ('device', 'workers')}
+
+def crops_digest(tbl) -> int:
+    "A number that changes when the crops of a training table, their labels or their split change (not when the folder moves)."
+    return int(pd.util.hash_pandas_object(tbl[['crop_path', 'y', 'is_valid']], index=False).sum() % 2**62)
+
+def resume_from(path, meta, opts) -> dict|None:
+    "The checkpoint at `path` to go on from; None (said) if there is none; a one-line `DeepfakeError` if it was made with other options or crops."
+    path, total = Path(path), sum(e for *_, e, _ in phases(opts))
+    if not path.exists(): print(f"no checkpoint at {path}: training from the start"); return None
+    try: ck = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise DeepfakeError(f"{path}: not a readable checkpoint ({e.__class__.__name__}); delete it to train from the start") from None
+    diff, flag = [k for k in meta['train'] if ck['train'].get(k) != meta['train'][k]], lambda k, d: f"--{k.replace('_', '-')} {d['train'].get(k)}"
+    if diff: raise DeepfakeError(f"{path}: made with {', '.join(flag(k, ck) for k in diff)}, and this run asks {', '.join(flag(k, meta) for k in diff)}: "
+                                 "resume with the same options, or delete it")
+    if ck['crops'] != meta['crops']: raise DeepfakeError(f"{path}: made from other crops (another extraction or split); resume with the same crops, or delete it")
+    print(f"resuming from {path}: {ck['done']} of {total} epochs done, {ck['seconds'] / 60:.1f} min so far")
+    return ck
+
+def _hm(s) -> str: return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min" if s >= 3600 else f"{int(s // 60)} min {int(s % 60):02d} s"
+
+class TimeLeft(Callback):
+    "After each epoch, one line: epochs done of all, the video metrics, the time so far and about how much is left (an epoch's cost taken to grow with its pixels)."
+    order = Checkpoint.order + 1
+    def __init__(self, opts, keep, done=0, before=0.):
+        self.sizes = [size for _, size, _, epochs, _ in phases(opts) for _ in range(epochs)]   # each epoch's size, in order
+        self.keep, self.done, self.before, self.t0, self.px = keep, done, before, time.time(), 0
+    def after_cancel_epoch(self): self.skipped = True
+    def after_epoch(self):
+        if getattr(self, 'skipped', False): self.skipped = False; return
+        size = self.sizes[self.done]; self.done += 1; self.px += size * size
+        spent = time.time() - self.t0
+        left = spent / self.px * sum(s * s for s in self.sizes[self.done:])
+        r = self.keep.history[-1] if self.keep.history else {}
+        print(f"epoch {self.done}/{len(self.sizes)} at {size} px: valid video log loss {r.get('video_logloss', float('nan')):.3f}, AUC {r.get('video_auc', float('nan')):.3f}; "
+              f"{_hm(self.before + spent)} so far, about {_hm(left)} left", flush=True)
+
 # %% ../nbs/08_train.ipynb #ef2dd0c9
-def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, **kwargs) -> dict:
-    "Train on the crops in `crops` (a folder made by `extract`, or a `CropIndex`) with `opts` (or its fields as keywords); export to `out`."
+def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, resume=False, checkpoint_every=1, cbs=None, **kwargs) -> dict:
+    "Train on the crops in `crops` (a folder made by `extract`, or a `CropIndex`) with `opts` (or its fields as keywords); export to `out`. With `resume`, go on from its checkpoint (see above); `cbs`: more fastai callbacks."
     t0, opts = time.time(), take_options(TrainOptions, opts, kwargs); no_more_options(kwargs, 'train')
     set_seed(opts.seed, reproducible=True)
     ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
     tbl = crop_table(ci, split=opts.split, valid_pct=opts.valid_pct, seed=opts.seed)
     cfg, dev, paths = model_config(opts.arch), torch_device(opts.device), check_model_out(out)
     if opts.sbi: check_landmarks(tbl, ci.root)
+    ckpt, meta = paths['pth'].with_name(paths['pth'].stem + '.resume.pth'), dict(train=_decisive(opts), crops=crops_digest(tbl))
+    start = resume_from(ckpt, meta, opts) if resume else None
+    done, before = (start or {}).get('done', 0), (start or {}).get('seconds', 0.)
     dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], bs=opts.bs, pairs=opts.pairs, per_video=opts.per_video, valid_frames=opts.valid_frames,
                                 p_merge=opts.p_merge, epoch_pairs=opts.epoch_pairs, workers=opts.workers, seed=opts.seed, device=dev,
                                 sbi=opts.sbi, p_source=opts.p_source, rotate=opts.rotate)
@@ -177,7 +296,9 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     vids = d0.valid_table.video.to_numpy()
     keep = KeepBest(paths['pth'].with_name(paths['pth'].stem + '.best.pth'), recent=opts.average)
     weights = None if opts.weights in (None, 'none') else opts.weights
-    model, cbs, split = create_model(opts.arch, weights, dropout=opts.dropout), [keep], splitter
+    model, split = create_model(opts.arch, weights, dropout=opts.dropout), splitter
+    ours = [Checkpoint(ckpt, keep, dict(meta, seconds=before), done, checkpoint_every)] + ([TimeLeft(opts, keep, done, before)] if progress else [])
+    cbs = [keep, *ours, *(cbs or [])]
     if opts.where:   # the where-loss's convolution trains with the head
         where = WhereLoss(model[0], cfg['std'], opts.where); cbs.append(where)
         split = lambda m: [*splitter(m)[:-1], splitter(m)[-1] + where.params()]
@@ -186,19 +307,21 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     if opts.mixup: learn.add_cb(MixUp())
     learn.to_channelslast(use_amp=dev.type == 'cuda')   # channels-last convolutions: a fifth faster on a CPU; with fp16 mixed precision on a GPU
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
-    _fit_stages(learn, keep, opts, dls)
+    _fit_stages(learn, keep, opts, dls, start)
+    learn.remove_cbs(ours)   # scoring the kept weights is no epoch
     hist, best, kept, v, cal, clip, acc = _evaluate(learn, keep, vids, dls, opts.calibration, dev, opts.average)
     two = v.y.nunique() == 2
     config = dict(cfg, size=int(best['size']), dropout=opts.dropout, zoom=list(ZOOM), classes=['REAL', 'FAKE'], train=opts.config(),
                   best_epoch=int(best.epoch), best_stage_size=int(best['size']), kept=kept, calibration=cal, clip=clip,
                   metrics=dict(video_logloss=clipped_log_loss(v.y, v.p), video_auc=roc_auc_score(v.y, v.p) if two else None,
                                video_logloss_calibrated=clipped_log_loss(v.y, calibrate(v.p, cal), clip) if cal else None, crop_accuracy=acc),
-                  n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=len(d0.valid_table), n_valid_videos=len(v),
-                  device=str(dev), fp16=dev.type == 'cuda', seconds=round(time.time() - t0, 1), versions=versions())
+                  crops=meta['crops'], n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=len(d0.valid_table), n_valid_videos=len(v),
+                  device=str(dev), fp16=dev.type == 'cuda', seconds=round(before + time.time() - t0, 1), versions=versions())
     paths = export_model(learn.model, config, out)
     beside = lambda suffix: paths['pth'].with_name(paths['pth'].stem + suffix)
     plots = dict(curves=plot_curves(keep.losses, hist, beside('_curves.png')), roc=plot_roc(v, beside('_roc.png')))
     with atomic_write(beside('_history.csv')) as f: hist.to_csv(f, index=False)
+    ckpt.unlink(missing_ok=True)   # exported: nothing left to resume
     return dict(paths=paths, plots=plots, config=config, history=hist, video_scores=v, learner=learn)
 
 # %% ../nbs/08_train.ipynb #54495f0c
@@ -218,8 +341,19 @@ def member_path(out, k) -> Path:
     out = Path(out)
     return out if k == 0 else out.with_name(f"{out.stem}_{k + 1}{out.suffix}")
 
-def train_ensemble(crops, out='models/model.pkl', members=1, opts:TrainOptions=None, progress=True, more=None, **kwargs) -> list[dict]:
-    "Train `members` models on `crops` with seeds `opts.seed`, `opts.seed + 1`, ... (each its own validation originals), exported to `member_path(out, k)`; `more(results so far)` returning False stops before the next."
+def exported(out, opts:TrainOptions, tbl) -> dict|None:
+    "What `train` returned, read back from its files, for a model already exported to `out` with `opts` from the crops of `tbl` and no checkpoint left; else None."
+    paths = model_paths(out)
+    beside = lambda suffix: paths['pth'].with_name(paths['pth'].stem + suffix)
+    if beside('.resume.pth').exists() or not (paths['pth'].exists() and paths['json'].exists()): return None
+    cfg = json.loads(paths['json'].read_text())
+    if {k: v for k, v in (cfg.get('train') or {}).items() if k not in ('device', 'workers')} != _decisive(opts) or cfg.get('crops') != crops_digest(tbl): return None
+    plots = {k: beside(f'_{k}.png') for k in ('curves', 'roc') if beside(f'_{k}.png').exists()}
+    hist = pd.read_csv(beside('_history.csv')) if beside('_history.csv').exists() else None
+    return dict(paths=paths, plots=plots, config=cfg, history=hist, video_scores=None, learner=None)
+
+def train_ensemble(crops, out='models/model.pkl', members=1, opts:TrainOptions=None, progress=True, more=None, resume=False, checkpoint_every=1, **kwargs) -> list[dict]:
+    "Train `members` models on `crops` with seeds `opts.seed`, `opts.seed + 1`, ... (each its own validation originals), exported to `member_path(out, k)`; `more(results so far)` returning False stops before the next. With `resume`, members already exported are kept and a stopped one goes on."
     opts = take_options(TrainOptions, opts, kwargs); no_more_options(kwargs, 'train_ensemble')
     if isinstance(members, bool) or not isinstance(members, numbers.Integral) or members < 1:
         raise DeepfakeError(f"--members {members}: must be a whole number >= 1")
@@ -227,7 +361,10 @@ def train_ensemble(crops, out='models/model.pkl', members=1, opts:TrainOptions=N
     ci, rs = crops if isinstance(crops, CropIndex) else CropIndex.load(crops), []
     for k in range(members):
         if k and more is not None and not more(rs): break
-        rs.append(train(ci, member_path(out, k), dataclasses.replace(opts, seed=opts.seed + k), progress))
+        o = dataclasses.replace(opts, seed=opts.seed + k)
+        done = exported(member_path(out, k), o, crop_table(ci, split=o.split, valid_pct=o.valid_pct, seed=o.seed)) if resume else None
+        if done: print(f"{member_path(out, k)}: exported already, kept")
+        rs.append(done or train(ci, member_path(out, k), o, progress, resume=resume, checkpoint_every=checkpoint_every))
     return rs
 
 # %% ../nbs/08_train.ipynb #bf12aa57

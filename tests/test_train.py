@@ -26,3 +26,21 @@ def test_train_bad_input(cli, tmp_path, sample_crops):
         r = cli('train', sample_crops, '--out', tmp_path/'m.pkl', '--sizes', sizes)
         assert r.returncode == 2 and 'SIZE:EPOCHS' in r.stderr and 'Traceback' not in r.stderr, (sizes, r.stderr[-500:])
     assert not (tmp_path/'m.pth').exists()
+
+def test_train_resumes_after_ctrl_c_with_the_same_weights(cli, sample_crops, tmp_path, offline_env):
+    "Issue 39: Ctrl-C in the second epoch, then `train --resume`: it goes on from the first epoch's checkpoint and ends with the weights of a run that never stopped."
+    import signal, time, torch
+    args = ['--sizes', '64:1,96:2', '--bs', 16, '--per-video', 2, '--freeze-epochs', 0, '--valid-frames', 2]
+    cli('train', sample_crops, '--out', tmp_path/'a.pkl', *args, check=True)
+    b = tmp_path/'b.pkl'
+    p = subprocess.Popen([str(Path(sys.executable).parent/'deepfake-detect'), 'train', str(sample_crops), '--out', str(b), *map(str, args)],
+                         env=offline_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while not b.with_suffix('.resume.pth').exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.05)
+    p.send_signal(signal.SIGINT); err = p.communicate(timeout=300)[1]
+    assert p.returncode == 130 and 'Traceback' not in err and not b.with_suffix('.pth').exists(), (p.returncode, err[-2000:])
+    r = cli('train', sample_crops, '--out', b, *args, '--resume', check=True)
+    assert 'resuming from' in r.stdout and '1 of 3 epochs done' in r.stdout and 'epoch 3/3 at 96 px' in r.stdout, r.stdout[-2000:]
+    wa, wb = (torch.load(f, weights_only=True) for f in (tmp_path/'a.pth', tmp_path/'b.pth'))
+    assert all(torch.equal(v, wb[k]) for k, v in wa.items())
+    assert not b.with_suffix('.resume.pth').exists()
