@@ -154,7 +154,7 @@ def _weights(s, n):
 
 @options(crop='deepfake_detect.crops:CropOptions', score='deepfake_detect.inference:ScoreOptions', engine='deepfake_detect.cluster:Engine')
 def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submission.csv in it or beside it names them)
-            model:Param('exported model: NAME.pth with NAME.json beside it; repeat for an ensemble (required)', str, action='append')=None,
+            model:Param('exported model: NAME.pth with NAME.json beside it; repeat for an ensemble (default: the reference model shipped with the package)', str, action='append')=None,
             weights:str=None, # ensemble weights, comma-separated, one per --model (default: equal)
             out:str='submission.csv', # the submission; NAME_videos.csv (per-video log) and NAME_run.json go beside it
             budget_hours:float=None, # time limit: frames per video are lowered when behind, unread videos get the prior
@@ -163,9 +163,8 @@ def predict(test_dir, # folder of test videos, e.g. test_videos/ (a sample_submi
             **opts):
     "Predict P(fake) for every test video (TTA, ensemble, per-track aggregation, calibration, clipping) and write a submission."
     from deepfake_detect.inference import predict as _predict, predict_summary
-    if not model: raise DeepfakeError("--model is required: an exported model (NAME.pth with NAME.json beside it)")
     crop, engine, t0 = opts['crop'], opts['engine'], time.time()
-    log = _predict(test_dir, model, out, crop, opts['score'], weights=_weights(weights, len(model)), budget_hours=budget_hours, safe=not unsafe_pickle,
+    log = _predict(test_dir, model, out, crop, opts['score'], weights=_weights(weights, len(model or [1])), budget_hours=budget_hours, safe=not unsafe_pickle,
                    cache=cache, engine=engine.engine, ray=engine.ray_options(crop.workers))
     print('\n' + predict_summary(log, out, time.time() - t0))
     return log
@@ -185,14 +184,17 @@ def evaluate(submission, # a submission CSV (filename,label), e.g. from `deepfak
 
 # %% ../nbs/16_cli.ipynb #046b4234
 def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data set)
-           model:Param('exported model (NAME.pth + NAME.json); repeat for an ensemble (required)', str, action='append')=None,
+           model:Param('exported model (NAME.pth + NAME.json); repeat for an ensemble (default: the reference model shipped with the package)', str, action='append')=None,
            python_version:str=None, # the kernel's Python, such as 3.12, when it differs from this one (the pinned wheels need 3.11 or newer)
            find_links:str=None, # a folder of wheels to take dependencies from instead of the package index
            max_mb:float=None, # refuse a bundle larger than this many MB (default: DFDC's limit on external data, 1 GB; 0: no limit)
           ):
     "Build an offline bundle: this package's wheel, the dependency wheels a Kaggle image lacks, the model files and a README."
     from deepfake_detect.bundle import make_bundle
-    if not model: raise DeepfakeError("--model is required: the exported model(s) to ship")
+    if not model:
+        from deepfake_detect.inference import reference_model
+        if reference_model() is None: raise DeepfakeError("--model is required: this build ships no reference model")
+        print(f"no --model given: the bundle ships the reference model ({reference_model()})"); model = [str(reference_model())]
     files = make_bundle(out_dir, model, python_version=python_version, find_links=find_links, **({} if max_mb is None else dict(max_mb=max_mb)))
     mb = sum(f.stat().st_size for f in files) / 2**20
     print(f"wrote {len(files)} files ({mb:.1f} MB) to {out_dir}; install with:\n  pip install --no-index --find-links {out_dir} --no-deps -r {Path(out_dir)/'requirements.txt'}")

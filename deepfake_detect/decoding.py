@@ -123,7 +123,9 @@ class _Workers:
         for p in list((getattr(self.pool, '_processes', None) or {}).values()): p.kill()
         self.pool.shutdown(wait=False, cancel_futures=True)
         for f in Path(self.fetch).glob('*'): f.unlink(missing_ok=True)
-        for f in SHM.glob(self.prefix + '*'): f.unlink(missing_ok=True)
+        from multiprocessing import resource_tracker
+        for f in SHM.glob(self.prefix + '*'):   # made by a process now killed, so still registered: the tracker would try to remove it again at exit
+            f.unlink(missing_ok=True); resource_tracker.unregister('/' + f.name, 'shared_memory')
     def restart(self): self._stop(); self.pool = self.new()
     def close(self): self._stop(); shutil.rmtree(self.fetch, ignore_errors=True)
 

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['TTA_ZOOM', 'TTA_VIEWS', 'AGGREGATIONS', 'ACROSS', 'LOG_COLS', 'CACHE_VERSION', 'tta_views', 'Classifier', 'agg_mean',
-           'agg_confident', 'video_score', 'ScoreOptions', 'Budget', 'test_videos', 'load_models', 'cache_key',
-           'save_cached', 'load_cached', 'video_faces', 'model_files', 'PredictWorker', 'run_path', 'partial_path',
-           'check_out', 'predict', 'predict_summary']
+           'agg_confident', 'video_score', 'ScoreOptions', 'Budget', 'test_videos', 'reference_model', 'load_models',
+           'cache_key', 'save_cached', 'load_cached', 'video_faces', 'model_files', 'PredictWorker', 'run_path',
+           'partial_path', 'check_out', 'predict', 'predict_summary']
 
 # %% ../nbs/09_inference.ipynb #405d4caf
 import json, math, numbers, os, shutil, tempfile, time, warnings
@@ -169,10 +169,19 @@ def test_videos(videos) -> pd.DataFrame:
     paths = [Path(p) for p in videos]
     return pd.DataFrame(dict(filename=[p.name for p in paths], path=[str(p) for p in paths]))
 
+def reference_model() -> Path|None:
+    "The model this package ships, `deepfake_detect/models/reference.pth` (fp16, its .json and MODEL_CARD.md beside it); None in a build without it."
+    import deepfake_detect
+    p = Path(deepfake_detect.__file__).parent/'models'/'reference.pth'
+    return p if p.is_file() and model_paths(p)['json'].is_file() else None
+
 def load_models(models, weights=None, device='auto', safe=True) -> list[Classifier]:
-    "`Classifier`s for the model files `models`, weighted by `weights` (default equal)."
-    models = [models] if isinstance(models, (str, Path)) else list(models)
-    if not models: raise DeepfakeError("no model given: pass at least one exported model (.pth with its .json)")
+    "`Classifier`s for the model files `models`, weighted by `weights` (default equal); none given: the reference model, said on one line."
+    models = [models] if isinstance(models, (str, Path)) else list(models or [])
+    if not models and reference_model():
+        print(f"no --model given: predicting with the reference model shipped with deepfake_detect ({reference_model()}; see MODEL_CARD.md beside it)", flush=True)
+        models = [reference_model()]
+    if not models: raise DeepfakeError("no model given, and this build ships no reference model: pass at least one exported model (.pth with its .json)")
     weights = [1.0] * len(models) if weights is None else [float(w) for w in weights]
     if len(weights) != len(models) or not finite(weights) or min(weights) < 0 or sum(weights) <= 0:
         raise DeepfakeError(f"weights {weights} for {len(models)} models: give one finite, non-negative weight per model, not all zero")

@@ -218,6 +218,7 @@ def _fit_stages(learn, keep, opts:TrainOptions, dls, start=None):
             start = None
         learn.fit_one_cycle(epochs, lr, **({'start_epoch': done - before} if done > before else {}))
         before += epochs
+    if start: _restore(learn, keep, start, same_stage=False)   # stopped after the last epoch, before the export: nothing left to fit
 def _evaluate(learn, keep, vids, dls, calibration, device, average=0) -> tuple:
     "Load the kept weights (the best checkpoint, or the mean of the last `average` epochs') and score them at their size: `(history, row, kept, video scores, calibration, clip, crop accuracy)`."
     hist = pd.DataFrame(keep.history)
@@ -298,7 +299,8 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     weights = None if opts.weights in (None, 'none') else opts.weights
     model, split = create_model(opts.arch, weights, dropout=opts.dropout), splitter
     ours = [Checkpoint(ckpt, keep, dict(meta, seconds=before), done, checkpoint_every)] + ([TimeLeft(opts, keep, done, before)] if progress else [])
-    cbs = [keep, *ours, *(cbs or [])]
+    extra = list(cbs or [])
+    cbs = [keep, *ours, *extra]
     if opts.where:   # the where-loss's convolution trains with the head
         where = WhereLoss(model[0], cfg['std'], opts.where); cbs.append(where)
         split = lambda m: [*splitter(m)[:-1], splitter(m)[-1] + where.params()]
@@ -308,7 +310,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     learn.to_channelslast(use_amp=dev.type == 'cuda')   # channels-last convolutions: a fifth faster on a CPU; with fp16 mixed precision on a GPU
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     _fit_stages(learn, keep, opts, dls, start)
-    learn.remove_cbs(ours)   # scoring the kept weights is no epoch
+    learn.remove_cbs(ours + extra)   # scoring the kept weights is no epoch (get_preds fires epoch events)
     hist, best, kept, v, cal, clip, acc = _evaluate(learn, keep, vids, dls, opts.calibration, dev, opts.average)
     two = v.y.nunique() == 2
     config = dict(cfg, size=int(best['size']), dropout=opts.dropout, zoom=list(ZOOM), classes=['REAL', 'FAKE'], train=opts.config(),

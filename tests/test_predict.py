@@ -44,7 +44,7 @@ def test_predict_gives_every_video_an_answer(cli, quick_model, tmp_path):
     assert log.loc[['empty.mp4', 'noise.mp4', 'faceless.mp4', 'listed but gone.mp4'], 'label'].tolist() == [0.4] * 4
     assert log.loc[['empty.mp4', 'noise.mp4', 'faceless.mp4'], 'reason'].str.len().min() > 10
     # user mistakes: one line, exit 2
-    for args, msg in [(('--model', tmp_path/'nope.pth'), 'no such model file'), ((), '--model is required'),
+    for args, msg in [(('--model', tmp_path/'nope.pth'), 'no such model file'),
                       (('--model', quick_model, '--tta', 7), 'choose 1 to 4 views'), (('--model', quick_model, '--agg', 'mode'), 'choose from')]:
         r = cli('predict', d, *args, '--out', tmp_path/'x.csv')
         assert r.returncode == 2 and msg in r.stderr and 'Traceback' not in r.stderr, (args, r.stderr)
@@ -68,4 +68,19 @@ def test_bundle_installs_offline_and_predicts(quick_model, bundle_dir, kaggle_py
     r = subprocess.run([str(py), '-c', code], capture_output=True, text=True, env=offline_env, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert str(py.parent.parent) in r.stdout.splitlines()[0]                 # the bundle's copy, not this checkout
+    import zipfile
+    wheel = next(b.glob('deepfake_detect-*.whl'))
+    assert {'deepfake_detect/models/reference.pth', 'deepfake_detect/models/reference.json', 'deepfake_detect/models/MODEL_CARD.md'} <= set(zipfile.ZipFile(wheel).namelist())
     validate_submission(read_submission(tmp_path/'sub.csv'), [g.name for g in d.glob('*.mp4')])
+
+def test_predict_without_a_model_uses_the_reference_model(cli, tmp_path):
+    "Issue 39: no --model: the reference model shipped in the package predicts, and the command says so on one line."
+    from deepfake_detect.inference import reference_model
+    ref = reference_model()
+    if ref is None: pytest.fail("this build ships no reference model (deepfake_detect/models/reference.pth)")
+    d = tmp_path/'v'; d.mkdir()
+    for g in sorted((SAMPLE/'test_videos').glob('*.mp4'))[:3]: shutil.copy(g, d/g.name)
+    r = cli('predict', d, '--out', tmp_path/'s.csv', '--frames', 4, check=True)
+    assert sum('reference model' in l for l in r.stdout.splitlines()) == 1, r.stdout
+    assert json.loads((tmp_path/'s_run.json').read_text())['models'] == [str(ref)]
+    validate_submission(read_submission(tmp_path/'s.csv'), [g.name for g in d.glob('*.mp4')])
