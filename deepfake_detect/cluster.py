@@ -147,6 +147,7 @@ def _start(ray, Actor, worker, n, lost, timeout=None, asks=''):
         warnings.warn(f"{len(waiting)} of {n} Ray workers could not start within {timeout:g} s (no room in the cluster for a worker of {asks}); going on with {len(ready)}", RuntimeWarning)
     return [a for a, r in zip(actors, refs) if r not in waiting]
 
+# %% ../nbs/14_cluster.ipynb #3c2327b5
 def _queues(items, key, after) -> tuple[deque, dict]:
     "Items ready to go, and those blocked until the item they come `after` is done; an item waits only for one that does not wait itself (no cycles)."
     keys = {key(it) for it in items}

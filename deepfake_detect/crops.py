@@ -292,6 +292,7 @@ def _lock(out):
         if locked: fcntl.flock(f, fcntl.LOCK_UN)
         f.close()
 
+# %% ../nbs/05_crops.ipynb #9aedda95
 def _drop_unfinished(out):
     "Remove temporary video folders: an unfinished video is redone by the next run."
     for stale in (Path(out)/'crops').glob('.*.tmp'): shutil.rmtree(stale, ignore_errors=True)
@@ -308,6 +309,7 @@ def loading(f, *args, **kw) -> Future:
     try: return ex.submit(f, *args, **kw)
     finally: ex.shutdown(wait=False)
 
+# %% ../nbs/05_crops.ipynb #1e500aa6
 class ExtractWorker:
     "What extracts a shard of videos: a face detector and a decoding process, built once and kept between shards (a cluster worker holds one)."
     def __init__(self, opts:CropOptions=None, quality=90, detector=None):
@@ -351,6 +353,7 @@ def _check_ours(out):
     if any(p.name not in ('.lock', 'crops') for p in out.iterdir()) or ((out/'crops').is_dir() and any((out/'crops').iterdir())):
         raise DataError(f"{out}: not empty, and not made by `deepfake-detect extract` (no run.json); choose a new folder (nothing was written)")
 
+# %% ../nbs/05_crops.ipynb #2165f410
 SHAPING = ('frames', 'every', 'detect_every', 'margin', 'max_size', 'max_side', 'min_prob', 'min_face')   # the crop options that change the crops themselves
 
 def _flag(k, v) -> str:
@@ -370,6 +373,7 @@ def check_same_cut(out, cut:dict):
     if diff: raise DataError(f"{out}: its crops were cut with {', '.join(_flag(k, old[k]) for k in diff)}, and this run asks {', '.join(_flag(k, cut[k]) for k in diff)}: "
                              f"resuming would mix the two cuts; extract into a new folder, or run again with the folder's options")
 
+# %% ../nbs/05_crops.ipynb #eaa45e87
 def _extract(videos, out, crop, reuse_originals, retry_failed, quality, detector, engine, ray, progress) -> CropIndex:
     cut = dict({k: getattr(crop, k) for k in SHAPING}, reuse=reuse_originals, quality=quality)
     check_same_cut(out, cut)   # before anything is touched, even with nothing to do: the old crops are not what was asked

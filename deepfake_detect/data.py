@@ -85,6 +85,7 @@ def rotate(img, rng, max_deg=20.0):
     M = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-max_deg, max_deg), 1.0)
     return cv2.warpAffine(img, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
+# %% ../nbs/06_data.ipynb #07d5dbd5
 AUGS = dict(flip=(flip, 0.5), brightness_contrast=(brightness_contrast, 0.5), zoom=(zoom, 0.3), crappify=(crappify, 0.15), blur=(blur, 0.1),
             interlace=(interlace, 0.05), noise=(noise, 0.15), jpeg=(jpeg, 0.35))
 

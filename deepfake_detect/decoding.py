@@ -36,6 +36,7 @@ class _Piped:
     frames: Frames
     why: str
 
+# %% ../nbs/02_decoding.ipynb #8f778727
 SHM = Path('/dev/shm')
 SHM_SPARE = 8 << 20   # bytes left free in /dev/shm for the semaphores a new pool of processes needs
 _blocks = dict(prefix=None)   # a pool's own name for its blocks, set in each of its processes
@@ -65,6 +66,7 @@ def _read_job_shared(args):
     s.close()   # the reader removes it
     return dataclasses.replace(out, data=_Shared(s.name, a.shape, str(a.dtype)))
 
+# %% ../nbs/02_decoding.ipynb #b146d81e
 def _mapped(name, shape, dtype) -> np.ndarray|None:
     "The pixels of shared memory block `name` mapped (copy-on-write), not copied; None where blocks are not files in /dev/shm (not Linux)."
     import mmap
@@ -103,7 +105,6 @@ def _watch_parent(pid, fetch_dir=None, every=1.0, prefix=None):
         while os.getppid() == pid: time.sleep(every)
         os._exit(0)
     threading.Thread(target=watch, daemon=True).start()
-
 
 # %% ../nbs/02_decoding.ipynb #38f157ee
 class _Workers:

@@ -5,6 +5,7 @@
 # %% ../nbs/03_faces.ipynb #ff44ea47
 from __future__ import annotations
 import warnings
+from fastcore.basics import patch
 from dataclasses import dataclass, field, replace
 import math
 import numpy as np
@@ -131,41 +132,45 @@ class Detector:
             faces.append(sorted(fs, key=lambda f: -f.size)[:self.max_faces])
         return faces
 
-    def refine(self, frames, boxes, scale=None) -> list[list[Face|None]]:
-        "Faces known near where they are: each box of `boxes` (one list per frame of `frames`, frame pixels) goes through MTCNN's 2nd and 3rd stages on its frame, which re-fit it (box, probability, landmarks) or drop it (None). No image pyramid, no search."
-        import torch
-        from facenet_pytorch.models.utils.detect_face import bbreg, rerec
-        if not isinstance(frames, torch.Tensor): frames = np.asarray(frames)
-        n, h, w = frames.shape[:3]
-        s = detect_scale((w, h), self.scales) if scale is None else scale
-        pos = [k for k, bs in enumerate(boxes) for _ in bs]
-        if not pos: return [[] for _ in boxes]
-        x = torch.as_tensor(self._resized(frames, s, (max(1, round(w * s)), max(1, round(h * s)))), device=self.device).permute(0, 3, 1, 2).float()
-        b = torch.tensor(np.array([np.r_[np.asarray(bb, float) * s, 1.] for bs in boxes for bb in bs]), dtype=torch.float32, device=self.device)
-        th, m = self.mtcnn.thresholds, self.mtcnn
-        with torch.no_grad(), torch.autocast('cuda', torch.float16, enabled=self.fp16):
-            b = rerec(b)
-            reg, p2 = m.rnet(_mtcnn_crops(x, b, pos, 24))
-            b = rerec(bbreg(b, reg.float()))
-            reg, lm, p3 = m.onet(_mtcnn_crops(x, b, pos, 48))
-        reg, lm, p = reg.float(), lm.float(), p3[:, 1].float()
-        bw, bh = b[:, 2:3] - b[:, 0:1] + 1, b[:, 3:4] - b[:, 1:2] + 1
-        pts = torch.stack([bw * lm[:, :5] + b[:, 0:1] - 1, bh * lm[:, 5:] + b[:, 1:2] - 1], -1).cpu().numpy() / s
-        b = bbreg(b, reg)[:, :4].cpu().numpy() / s
-        ok = ((p2[:, 1].float() > th[1]) & (p > th[2]) & (p >= self.min_prob)).cpu().numpy()
-        found = [Face(np.clip(b[j], 0, [w, h, w, h]), float(p[j]), landmarks=pts[j]) if ok[j] else None for j in range(len(pos))]
-        ends = np.cumsum([len(bs) for bs in boxes])
-        return [found[e - len(bs):e] for e, bs in zip(ends, boxes)]
+# %% ../nbs/03_faces.ipynb #d7f714ac
+@patch
+def _resized(self:Detector, batch, s, size):
+    "A batch of frames at detection `size` (W, H): shrunk on the GPU when there is one (or the frames are a tensor), else by OpenCV."
+    import torch
+    if self.gpu or isinstance(batch, torch.Tensor):
+        x = torch.as_tensor(batch).to(self.device, non_blocking=True).permute(0, 3, 1, 2).float()
+        if s != 1: x = torch.nn.functional.interpolate(x, size=(size[1], size[0]), mode='bilinear', antialias=s < 1, align_corners=False)
+        return x.permute(0, 2, 3, 1)   # MTCNN takes (N,H,W,3) tensors on its device as they are
+    if s == 1: return batch
+    return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR) for f in batch])
 
-    def _resized(self, batch, s, size):
-        "A batch of frames at detection `size` (W, H): shrunk on the GPU when there is one (or the frames are a tensor), else by OpenCV."
-        import torch
-        if self.gpu or isinstance(batch, torch.Tensor):
-            x = torch.as_tensor(batch).to(self.device, non_blocking=True).permute(0, 3, 1, 2).float()
-            if s != 1: x = torch.nn.functional.interpolate(x, size=(size[1], size[0]), mode='bilinear', antialias=s < 1, align_corners=False)
-            return x.permute(0, 2, 3, 1)   # MTCNN takes (N,H,W,3) tensors on its device as they are
-        if s == 1: return batch
-        return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR) for f in batch])
+# %% ../nbs/03_faces.ipynb #5d92bd41
+@patch
+def refine(self:Detector, frames, boxes, scale=None) -> list[list[Face|None]]:
+    "Faces known near where they are: each box of `boxes` (one list per frame of `frames`, frame pixels) goes through MTCNN's 2nd and 3rd stages on its frame, which re-fit it (box, probability, landmarks) or drop it (None). No image pyramid, no search."
+    import torch
+    from facenet_pytorch.models.utils.detect_face import bbreg, rerec
+    if not isinstance(frames, torch.Tensor): frames = np.asarray(frames)
+    n, h, w = frames.shape[:3]
+    s = detect_scale((w, h), self.scales) if scale is None else scale
+    pos = [k for k, bs in enumerate(boxes) for _ in bs]
+    if not pos: return [[] for _ in boxes]
+    x = torch.as_tensor(self._resized(frames, s, (max(1, round(w * s)), max(1, round(h * s)))), device=self.device).permute(0, 3, 1, 2).float()
+    b = torch.tensor(np.array([np.r_[np.asarray(bb, float) * s, 1.] for bs in boxes for bb in bs]), dtype=torch.float32, device=self.device)
+    th, m = self.mtcnn.thresholds, self.mtcnn
+    with torch.no_grad(), torch.autocast('cuda', torch.float16, enabled=self.fp16):
+        b = rerec(b)
+        reg, p2 = m.rnet(_mtcnn_crops(x, b, pos, 24))
+        b = rerec(bbreg(b, reg.float()))
+        reg, lm, p3 = m.onet(_mtcnn_crops(x, b, pos, 48))
+    reg, lm, p = reg.float(), lm.float(), p3[:, 1].float()
+    bw, bh = b[:, 2:3] - b[:, 0:1] + 1, b[:, 3:4] - b[:, 1:2] + 1
+    pts = torch.stack([bw * lm[:, :5] + b[:, 0:1] - 1, bh * lm[:, 5:] + b[:, 1:2] - 1], -1).cpu().numpy() / s
+    b = bbreg(b, reg)[:, :4].cpu().numpy() / s
+    ok = ((p2[:, 1].float() > th[1]) & (p > th[2]) & (p >= self.min_prob)).cpu().numpy()
+    found = [Face(np.clip(b[j], 0, [w, h, w, h]), float(p[j]), landmarks=pts[j]) if ok[j] else None for j in range(len(pos))]
+    ends = np.cumsum([len(bs) for bs in boxes])
+    return [found[e - len(bs):e] for e, bs in zip(ends, boxes)]
 
 # %% ../nbs/03_faces.ipynb #00a30f90
 def show_faces(frame, faces, ax=None, margin=1.3):

@@ -262,6 +262,7 @@ def _read_decord(path, n, sample_kw, device, size=None):
     finally: del vr   # a reader kept across videos grows memory (decord #197/#208)
     return data, idxs, fps, n_frames, f'decord-{where}'
 
+# %% ../nbs/01_video.ipynb #9d908311
 def _pyav_decoded(path, skip_nonref=False):
     "Yield `(frame, time_base)` for the decoded frames of `path`'s video stream, packet by packet: a damaged packet is skipped, and the frames after it are read."
     with _open(path) as c:
@@ -309,6 +310,7 @@ def _pyav_sampled(path, idxs, info, coded):
     found = sorted(got)
     return np.stack([got[j] for j in found]), np.array(found), info.fps, max(info.frames, found[-1] + 1), 'pyav'
 
+# %% ../nbs/01_video.ipynb #6da7bd97
 def _read_pyav(path, n, sample_kw, device, size=None):
     "PyAV: the sampled frames, skipping the decoding of frames nothing refers to; on irregular timestamps or a damaged packet, packet by packet through every frame (a damaged packet is skipped, and the frames after it are read)."
     info = probe(path)
@@ -344,6 +346,7 @@ def _read_pyav_fast(path, n, sample_kw, device, size=None):
     if len(got) < len(idxs): raise VideoError(f"{len(got)} distinct frames for {len(idxs)} sampled: too few decoded frames without the skipped ones")
     return np.stack(got), np.array(found), info.fps, max(info.frames, found[-1] + 1), 'pyav_fast'
 
+# %% ../nbs/01_video.ipynb #1e42cb5f
 def _read_opencv(path, n, sample_kw, device, size=None):
     import cv2
     cap = cv2.VideoCapture(str(path))
@@ -389,6 +392,7 @@ def _read_nvdec(path, n, sample_kw, device, size=None):
     if size is not None: data = _gpu_resize(data, size)
     return data, idxs[:len(data)], info.fps, n_frames, f'nvdec-cuda:{i}'
 
+# %% ../nbs/01_video.ipynb #830e25df
 DECODERS = dict(decord=_read_decord, pyav=_read_pyav, pyav_fast=_read_pyav_fast, opencv=_read_opencv, nvdec=_read_nvdec)
 GPU_DECODERS = ('nvdec',)   # decoders whose frames stay on the GPU
 
