@@ -16,30 +16,12 @@ import matplotlib.pyplot as plt
 from .core import DataError, group_of, split_by_original, split_by_part, check_split
 from .crops import CropIndex, BOX_COLS, LANDMARK_COLS
 from .blend import self_blend, source_transform
+from .tables import crop_table, pair_table   # plain pandas, in a module of their own: the report reads them without fastai
 
 # %% auto #0
-__all__ = ['ZOOM', 'AUGS', 'crop_table', 'flip', 'brightness_contrast', 'zoom', 'crappify', 'jpeg', 'blur', 'noise', 'interlace',
-           'rotate', 'with_rotation', 'augment', 'randmerge', 'CropDataset', 'pair_table', 'PairSampler',
-           'RandomSampler', 'thin_frames', 'check_landmarks', 'crop_dls', 'show_batch']
-
-# %% ../nbs/06_data.ipynb #430632a5
-def crop_table(ci:CropIndex, split='original', valid_pct=0.2, seed=42, valid_parts=range(40, 45)) -> pd.DataFrame:
-    "Labelled crops of `ci` with absolute `path`, `y` (1 = FAKE), `group` (original) and `is_valid`."
-    df = ci.index[ci.index.label.isin(['REAL', 'FAKE'])].copy()
-    if not len(df): raise DataError(f"{ci.root}: no labelled crops (extract a training folder with metadata.json)")
-    df['path'] = [str(ci.path(p)) for p in df.crop_path]
-    df['y'] = (df.label == 'FAKE').astype(int)
-    vids = df.drop_duplicates('video')[['video', 'label', 'original']].reset_index(drop=True)
-    if split == 'part':
-        st = ci.status.set_index('video')
-        vids['part'] = vids.video.map(st['part'] if 'part' in st else pd.Series(dtype=str)).fillna('')
-        valid = split_by_part(vids, valid_parts)
-    elif split == 'original': valid = split_by_original(vids, valid_pct, seed)
-    else: raise DataError(f"split {split!r}: use 'original' or 'part'")
-    check_split(vids, valid)
-    df['group'] = df.video.map(dict(zip(vids.video, group_of(vids))))
-    df['is_valid'] = df.video.map(dict(zip(vids.video, valid)))
-    return df.reset_index(drop=True)
+__all__ = ['ZOOM', 'AUGS', 'flip', 'brightness_contrast', 'zoom', 'crappify', 'jpeg', 'blur', 'noise', 'interlace', 'rotate',
+           'with_rotation', 'augment', 'randmerge', 'CropDataset', 'PairSampler', 'RandomSampler', 'thin_frames',
+           'check_landmarks', 'crop_dls', 'show_batch']
 
 # %% ../nbs/06_data.ipynb #d45d1492
 def flip(img, rng): return np.ascontiguousarray(img[:, ::-1])
@@ -160,13 +142,7 @@ class CropDataset(Dataset):
         x = (self.image(key).astype(np.float32) - self.mean) / self.std
         return torch.from_numpy(x.transpose(2, 0, 1).copy()), torch.tensor(self.label(key))
 
-# %% ../nbs/06_data.ipynb #80d8c71d
-def pair_table(df) -> pd.DataFrame:
-    "Rows (real, fake) of `df` positions: a fake crop and its original's crop of the same frame and track."
-    real = df[df.y == 0].reset_index().rename(columns={'index': 'real'})[['real', 'video', 'frame', 'track']]
-    fake = df[df.y == 1].reset_index().rename(columns={'index': 'fake'})[['fake', 'group', 'frame', 'track']]
-    return fake.merge(real, left_on=['group', 'frame', 'track'], right_on=['video', 'frame', 'track'])[['real', 'fake', 'group', 'frame']]
-
+# %% ../nbs/06_data.ipynb #e669870b
 class PairSampler(Sampler):
     "Batches of `bs` keys: real/fake pairs at the same frame sharing an augmentation seed; `per_video` pairs per original and epoch; `sbi` of the fakes self-blended."
     def __init__(self, df, bs=32, per_video=4, epoch_pairs=None, seed=0, sbi=0.0):

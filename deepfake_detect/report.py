@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import cv2
 from .core import atomic_write, DataError
 from .crops import CropIndex
-from .data import crop_table, pair_table
+from .tables import crop_table, pair_table
 from .model import kept_weights
 
 # %% auto #0
