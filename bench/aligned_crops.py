@@ -33,8 +33,9 @@ def crop_matrix(b, angle) -> np.ndarray:
     M[:, 2] -= [x0, y0]
     return M
 
-def cut_faces(frames, tracks, margin=1.3, max_size=320):
+def cut_faces(frames, tracks, crop):
     "`crops.cut_faces` with each crop turned so that the eyes are level."
+    margin, max_size = crop.margin, crop.max_size
     pos = {int(i): k for k, i in enumerate(frames.idxs)}
     for t in tracks:
         for f in t.faces:

@@ -110,10 +110,10 @@ def detect_stage(paths, reps):
     return rows, frames, ref
 
 def classify_stage(model, frames, ref, reps):
-    from deepfake_detect.crops import cut_faces
+    from deepfake_detect.crops import cut_faces, CropOptions
     from deepfake_detect.faces import link_tracks
     from deepfake_detect.inference import Classifier
-    crops = [[c for *_, c in cut_faces(f, link_tracks(r))] for f, r in zip(frames, ref)]
+    crops = [[c for *_, c in cut_faces(f, link_tracks(r), CropOptions())] for f, r in zip(frames, ref)]
     crops = [c for c in crops if c]
     cpu = Classifier(model, device='cpu')
     p_cpu = [cpu(c, tta=2) for c in crops]

@@ -16,13 +16,13 @@ from bench_extract import make_videos, tree_rss
 def by_stage(paths, model, n, tta):
     from deepfake_detect.video import read_frames
     from deepfake_detect.faces import Detector, detect_tracks
-    from deepfake_detect.crops import cut_faces, jpeg_bytes
+    from deepfake_detect.crops import cut_faces, jpeg_bytes, CropOptions, QUALITY
     from deepfake_detect.inference import Classifier, _unjpeg
     det, clf, rows = Detector(), Classifier(model), []
     for p in paths:
         t0 = time.time(); fr = read_frames(p, n); t1 = time.time()
         tracks = detect_tracks(det, fr.data, fr.idxs); t2 = time.time()
-        crops = [_unjpeg(jpeg_bytes(c)) for _, _, _, c in cut_faces(fr, tracks)]; t3 = time.time()
+        crops = [_unjpeg(jpeg_bytes(c, QUALITY)) for _, _, _, c in cut_faces(fr, tracks, CropOptions())]; t3 = time.time()
         clf(crops, tta); t4 = time.time()
         rows.append(dict(decode=t1 - t0, detect=t2 - t1, cut=t3 - t2, classify=t4 - t3, crops=len(crops)))
     df = pd.DataFrame(rows)

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['TTA_ZOOM', 'TTA_VIEWS', 'AGGREGATIONS', 'ACROSS', 'LOG_COLS', 'CACHE_VERSION', 'tta_views', 'Classifier', 'agg_mean',
-           'agg_confident', 'video_score', 'ScoreOptions', 'Budget', 'test_videos', 'reference_model', 'load_models',
-           'cache_key', 'save_cached', 'load_cached', 'video_faces', 'model_files', 'PredictWorker', 'run_path',
-           'partial_path', 'check_out', 'predict', 'predict_summary']
+           'agg_confident', 'video_score', 'ScoreOptions', 'Budget', 'test_videos', 'reference_model',
+           'with_model_quality', 'load_models', 'cache_key', 'save_cached', 'load_cached', 'video_faces', 'model_files',
+           'PredictWorker', 'run_path', 'partial_path', 'check_out', 'predict', 'predict_summary']
 
 # %% ../nbs/09_inference.ipynb #405d4caf
 import json, math, numbers, os, shutil, tempfile, time, warnings
@@ -22,7 +22,8 @@ from .core import (DeepfakeError, DataError, DataWarning, CLIP, atomic_write, li
 from .video import Frames
 from .decoding import read_many
 from .faces import detect_tracks, torch_device
-from .crops import CropOptions, cut_faces, jpeg_bytes, failed_on, SHAPING
+from .crops import CropOptions, cut_faces, jpeg_bytes, failed_on, SHAPING, QUALITY
+from dataclasses import replace
 from concurrent.futures import Future
 from .model import ModelError, load_model, resolve_model, calibrate, model_paths
 
@@ -175,6 +176,13 @@ def reference_model() -> Path|None:
     p = Path(deepfake_detect.__file__).parent/'models'/'reference.pth'
     return p if p.is_file() and model_paths(p)['json'].is_file() else None
 
+def with_model_quality(crop:CropOptions, clfs) -> CropOptions:
+    "`crop` with its JPEG quality, when none was asked for, that of the crops the models were trained on (as their configs record it), else extraction's: predict encodes its crops as training stored them."
+    if crop.quality is not None: return crop
+    qs = sorted({int((c.cfg.get('crop') or {}).get('quality') or QUALITY) for c in clfs if c.weight > 0})
+    if len(qs) > 1: warnings.warn(f"the models were trained on crops of JPEG quality {', '.join(map(str, qs))}: predicting at {qs[-1]} (--quality chooses)", RuntimeWarning)
+    return replace(crop, quality=qs[-1])
+
 def load_models(models, weights=None, device='auto', safe=True) -> list[Classifier]:
     "`Classifier`s for the model files `models`, weighted by `weights` (default equal); none given: the reference model, said on one line."
     models = [models] if isinstance(models, (str, Path)) else list(models or [])
@@ -268,7 +276,7 @@ def video_faces(det, fr, crop:CropOptions=None) -> tuple[dict, list, list]:
 def _video_faces(det, fr, crop):
     t0 = time.time()
     found = detect_tracks(det, fr.data, fr.idxs, every=crop.detect_every)
-    cut = [(t.id, jpeg_bytes(c)) for t, f, b, c in cut_faces(fr, found, crop.margin, crop.max_size)]
+    cut = [(t.id, jpeg_bytes(c, crop.quality or QUALITY)) for t, f, b, c in cut_faces(fr, found, crop)]
     note = f"{fr.missing} of {len(fr) + fr.missing} sampled frames could not be decoded; " if fr.missing else ''
     info = dict(frames=len(fr), decoder=fr.decoder, faces=len(cut), tracks=len(found), seconds=round(fr.seconds + time.time() - t0, 3),
                 **(dict(status='ok', reason=note.rstrip('; ')) if cut else dict(status='no_face', reason=f"{note}no face in {len(fr)} frames")))
@@ -404,6 +412,7 @@ def predict(videos, models, out=None, crop:CropOptions=None, score:ScoreOptions=
     if budget_hours is not None: Budget(budget_hours, 1)       # checks the hours before any work
     vt = test_videos(videos)
     clfs = load_models(models, weights, crop.device, safe)   # checked here, also for the ray engine: a bad model file fails before the cluster starts
+    crop = with_model_quality(crop, clfs)
     if out is not None: check_out(out, [*vt.path, vt.attrs.get('listing'), *[f for c in clfs for f in (c.path, *model_paths(c.path).values())]])
     rows, scorer = _start_rows(vt, score.prior), _Scorer(clfs, score)
     todo = _replay(rows, cache, crop, scorer) if cache is not None else [fn for fn, r in rows.items() if not r['status']]

@@ -26,7 +26,7 @@ from fastai.metrics import accuracy, RocAucBinary
 from fastai.torch_core import set_seed
 from sklearn.metrics import roc_auc_score, roc_curve
 from .core import DeepfakeError, CLIP, atomic_write, clipped_log_loss, versions, take_options, no_more_options
-from .crops import CropIndex
+from .crops import CropIndex, SHAPING
 from .data import ZOOM, crop_table, crop_dls, check_landmarks
 from .model import (TrainOptions, create_model, model_config, output_shapes, splitter, export_model, load_model, model_paths, check_model_out,
                                    calibrate, fit_calibration, choose_clip, kept_weights)
@@ -34,7 +34,7 @@ from .faces import torch_device
 
 # %% auto #0
 __all__ = ['video_scores', 'VideoMetric', 'KeepBest', 'mean_state', 'change_map', 'where_layer', 'WhereLoss', 'rng_states',
-           'set_rng_states', 'Checkpoint', 'phases', 'crops_digest', 'resume_from', 'TimeLeft', 'train',
+           'set_rng_states', 'Checkpoint', 'phases', 'crop_options', 'crops_digest', 'resume_from', 'TimeLeft', 'train',
            'train_summary', 'member_path', 'exported', 'train_ensemble', 'plot_curves', 'plot_roc']
 
 # %% ../nbs/08_train.ipynb #ac2a709e
@@ -243,6 +243,13 @@ def _decisive(opts:TrainOptions) -> dict:
     "The options that decide the model: all but where it trains (device, loader workers)."
     return {k: v for k, v in opts.config().items() if k not in ('device', 'workers')}
 
+def crop_options(ci:CropIndex) -> dict:
+    "The options that cut the crops of `ci` (its folder's run.json: frames, margin, JPEG quality, ...), for the model's config: prediction cuts its crops the same way."
+    try: run = json.loads((Path(ci.root)/'run.json').read_text())
+    except (OSError, ValueError): return {}
+    crop = dict(run.get('crop') or {}, **({'quality': run['quality']} if 'quality' in run else {}))   # an older run.json kept the quality beside
+    return {k: crop[k] for k in SHAPING if k in crop}
+
 def crops_digest(tbl) -> int:
     "A number that changes when the crops of a training table, their labels or their split change (not when the folder moves)."
     return int(pd.util.hash_pandas_object(tbl[['crop_path', 'y', 'is_valid']], index=False).sum() % 2**62)
@@ -317,7 +324,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
                   best_epoch=int(best.epoch), best_stage_size=int(best['size']), kept=kept, calibration=cal, clip=clip,
                   metrics=dict(video_logloss=clipped_log_loss(v.y, v.p), video_auc=roc_auc_score(v.y, v.p) if two else None,
                                video_logloss_calibrated=clipped_log_loss(v.y, calibrate(v.p, cal), clip) if cal else None, crop_accuracy=acc),
-                  crops=meta['crops'], n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=len(d0.valid_table), n_valid_videos=len(v),
+                  crop=crop_options(ci), crops_digest=meta['crops'], n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=len(d0.valid_table), n_valid_videos=len(v),
                   device=str(dev), fp16=dev.type == 'cuda', seconds=round(before + time.time() - t0, 1), versions=versions())
     paths = export_model(learn.model, config, out)
     beside = lambda suffix: paths['pth'].with_name(paths['pth'].stem + suffix)
@@ -349,7 +356,7 @@ def exported(out, opts:TrainOptions, tbl) -> dict|None:
     beside = lambda suffix: paths['pth'].with_name(paths['pth'].stem + suffix)
     if beside('.resume.pth').exists() or not (paths['pth'].exists() and paths['json'].exists()): return None
     cfg = json.loads(paths['json'].read_text())
-    if {k: v for k, v in (cfg.get('train') or {}).items() if k not in ('device', 'workers')} != _decisive(opts) or cfg.get('crops') != crops_digest(tbl): return None
+    if {k: v for k, v in (cfg.get('train') or {}).items() if k not in ('device', 'workers')} != _decisive(opts) or cfg.get('crops_digest') != crops_digest(tbl): return None
     plots = {k: beside(f'_{k}.png') for k in ('curves', 'roc') if beside(f'_{k}.png').exists()}
     hist = pd.read_csv(beside('_history.csv')) if beside('_history.csv').exists() else None
     return dict(paths=paths, plots=plots, config=cfg, history=hist, video_scores=None, learner=None)

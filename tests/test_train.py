@@ -44,3 +44,20 @@ def test_train_resumes_after_ctrl_c_with_the_same_weights(cli, sample_crops, tmp
     wa, wb = (torch.load(f, weights_only=True) for f in (tmp_path/'a.pth', tmp_path/'b.pth'))
     assert all(torch.equal(v, wb[k]) for k, v in wa.items())
     assert not b.with_suffix('.resume.pth').exists()
+
+def test_predict_cuts_crops_as_the_model_was_trained(cli, tmp_path):
+    "Issue 37: `extract --quality 40`, then `train`: the model records it, and `predict` (no --quality) encodes its crops at 40, not at the default."
+    from deepfake_detect.core import read_metadata, first_originals
+    part = tmp_path/'part'; part.mkdir()
+    md = first_originals(read_metadata(SAMPLE/'train_sample_videos'), 6)
+    import shutil
+    for p in md.path: shutil.copy(p, part/Path(p).name)
+    full = json.loads((SAMPLE/'train_sample_videos'/'metadata.json').read_text())
+    (part/'metadata.json').write_text(json.dumps({v: full[v] for v in md.video}))
+    cli('extract', part, tmp_path/'c', '--frames', 4, '--quality', 40, check=True)
+    assert json.loads((tmp_path/'c'/'run.json').read_text())['crop']['quality'] == 40
+    cli('train', tmp_path/'c', '--out', tmp_path/'m.pkl', '--sizes', '64:1', '--bs', 8, '--per-video', 2, '--freeze-epochs', 0, '--valid-pct', 0.34, check=True)
+    assert json.loads((tmp_path/'m.json').read_text())['crop']['quality'] == 40
+    d = tmp_path/'v'; d.mkdir(); shutil.copy(sorted((SAMPLE/'test_videos').glob('*.mp4'))[0], d/'a.mp4')
+    cli('predict', d, '--model', tmp_path/'m.pth', '--out', tmp_path/'s.csv', '--frames', 4, check=True)
+    assert json.loads((tmp_path/'s_run.json').read_text())['crop']['quality'] == 40
