@@ -16,7 +16,6 @@ import numpy as np, cv2
 sys.path.insert(0, str(Path(__file__).parent))
 import generalization as G
 import deepfake_detect.crops as C, deepfake_detect.data as D, deepfake_detect.inference as I
-from deepfake_detect.faces import crop_box
 from deepfake_detect.crops import extract, BOX_COLS, LANDMARK_COLS
 from deepfake_detect.model import TrainOptions
 
@@ -35,20 +34,11 @@ def crop_matrix(b, angle) -> np.ndarray:
 
 def cut_faces(frames, tracks, crop):
     "`crops.cut_faces` with each crop turned so that the eyes are level."
-    margin, max_size = crop.margin, crop.max_size
-    pos = {int(i): k for k, i in enumerate(frames.idxs)}
-    for t in tracks:
-        for f in t.faces:
-            if f.frame not in pos: continue
-            img = C.to_host(frames.data[pos[f.frame]])
-            x0, y0, x1, y1 = b = crop_box(f.box, (img.shape[1], img.shape[0]), margin)
-            if x1 - x0 < 2 or y1 - y0 < 2: continue
-            lm = None if f.landmarks is None else np.asarray(f.landmarks, float)
-            crop = cv2.warpAffine(img, crop_matrix(b, roll(lm)), (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
-            if max(crop.shape[:2]) > max_size:
-                s = max_size / max(crop.shape[:2])
-                crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))), interpolation=cv2.INTER_AREA)
-            yield t, f, b, crop
+    for t, f, img, b in C.face_boxes(frames, tracks, crop.margin):
+        x0, y0, x1, y1 = b
+        lm = None if f.landmarks is None else np.asarray(f.landmarks, float)
+        turned = cv2.warpAffine(C.to_host(img), crop_matrix(b, roll(lm)), (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+        yield t, f, b, C.shrink(turned, crop.max_size)
 
 def in_crop(df, size):
     "`data._in_crop` for turned crops: the detector boxes (bounding the turned box) and landmarks in a crop resized to `size`."

@@ -201,22 +201,12 @@ def bundle(out_dir, # folder to write the bundle to (upload it as a Kaggle data 
     return files
 
 # %% ../nbs/16_cli.ipynb #cd9b8274
+@options(opts='deepfake_detect.pipeline:DemoOptions')
 def demo(out:str='runs/demo', # folder for everything the run writes (report.html, submission.csv, crops/, models/, eval/)
-         data:str=None, # a folder with train_sample_videos/ + metadata.json and test_videos/ (default: the bundled data/sample)
-         frames:int=32, # frames per training video for the face crops
-         predict_frames:int=8, # frames per test video
-         sizes:str='96:6,128:6,160:4', # progressive resizing: SIZE:EPOCHS per stage
-         per_video:int=8, # training pairs per original video and epoch
-         tta:int=2, # test-time views per crop
-         seed:int=42, # random seed of the split and the training
-         device:str='auto', # 'auto', 'cpu' or 'cuda:N'
-         members:int=2, # models trained with seeds SEED, SEED+1, ... and averaged (an ensemble: steadier on unseen footage)
-         budget_minutes:float=10.0, # time budget: a later model is trained only if the demo is still expected to end within it (0: no limit)
-        ):
+         **opts):
     "Run the whole job on the sample data: info, extract, train, predict, evaluate, and a report.html."
     from deepfake_detect.pipeline import run_demo
-    return run_demo(out, data, frames, predict_frames, sizes, per_video, tta, seed, device, say=lambda s: print(s, flush=True), members=members,
-                    budget_minutes=budget_minutes)
+    return run_demo(out, opts['opts'], say=lambda s: print(s, flush=True))
 
 # %% ../nbs/16_cli.ipynb #19ee9072
 RUN_PARTS = ('config.json', 'timings.csv', 'crops', 'models', 'eval', 'submission.csv')   # what a run folder holds

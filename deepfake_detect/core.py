@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'CLIP', 'ENGINES', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning',
-           'label2y', 'default_mode', 'short_name', 'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part',
-           'part_number', 'find_parts', 'read_metadata', 'group_of', 'split_by_original', 'first_originals',
-           'split_by_part', 'check_split', 'list_videos', 'find_test_dir', 'read_submission', 'submission_problems',
-           'validate_submission', 'write_submission', 'default_data_dir', 'safe_name', 'log_path', 'log_loss',
-           'clipped_log_loss', 'take_options', 'no_more_options', 'finite', 'check_engine', 'versions']
+__all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'SPLIT', 'VALID_PCT', 'SEED', 'CLIP', 'ENGINES', 'DeepfakeError', 'DataError',
+           'SubmissionError', 'DataWarning', 'label2y', 'default_mode', 'short_name', 'atomic_write', 'is_url',
+           'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts', 'read_metadata', 'group_of',
+           'split_by_original', 'first_originals', 'split_by_part', 'check_split', 'list_videos', 'find_test_dir',
+           'read_submission', 'submission_problems', 'validate_submission', 'write_submission', 'default_data_dir',
+           'safe_name', 'log_path', 'log_loss', 'clipped_log_loss', 'take_options', 'no_more_options', 'finite',
+           'check_engine', 'versions']
 
 # %% ../nbs/00_core.ipynb #fba642d1
 class DeepfakeError(Exception):
@@ -185,7 +186,11 @@ def group_of(df) -> pd.Series:
     "The split group of each row: the original's name for a fake, the video's own name for a real."
     return df.original.where((df.label == 'FAKE') & df.original.notna(), df.video).rename('group')
 
-def split_by_original(df, valid_pct=0.2, seed=42) -> pd.Series:
+SPLIT = 'original'   # how validation is held out by default: a share of the originals, each with all its fakes
+VALID_PCT = 0.2      # that share
+SEED = 42            # the default random seed, of the split and of training
+
+def split_by_original(df, valid_pct=VALID_PCT, seed=SEED) -> pd.Series:
     "Boolean `is_valid` per row: a random `valid_pct` of originals, each with all its fakes."
     g = group_of(df)
     groups = np.array(sorted(g.unique()))

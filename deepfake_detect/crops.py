@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['BOX_COLS', 'LANDMARK_COLS', 'INDEX_COLS', 'STATUS_COLS', 'STAGE_DETECT_EVERY', 'QUALITY', 'MAX_FRAMES', 'SHAPING',
-           'video_table', 'extraction_order', 'cut_faces', 'jpeg_bytes', 'crop_files', 'tracks_from_rows',
-           'reuse_tracks', 'failed_on', 'video_crops', 'write_video_crops', 'CropIndex', 'build_index', 'CropOptions',
-           'loading', 'ExtractWorker', 'extract', 'check_same_cut', 'extract_summary', 'show_crops']
+           'video_table', 'extraction_order', 'face_boxes', 'shrink', 'cut_faces', 'jpeg_bytes', 'crop_files',
+           'tracks_from_rows', 'reuse_tracks', 'failed_on', 'video_crops', 'write_video_crops', 'CropIndex',
+           'build_index', 'CropOptions', 'loading', 'ExtractWorker', 'extract', 'check_same_cut', 'extract_summary',
+           'show_crops']
 
 # %% ../nbs/05_crops.ipynb #ed8b3c84
 import json, math, numbers, os, shutil, time, warnings
@@ -19,9 +20,9 @@ import cv2
 from fastprogress.fastprogress import progress_bar
 from .core import (DeepfakeError, DataError, atomic_write, read_metadata, list_videos, as_path, take_options, no_more_options,
                                   check_engine, safe_name, finite, versions)
-from .video import Frames, to_host, DECODERS, GPU_DECODERS, nvdec_available
-from .decoding import read_many, decoding_pool
-from .faces import Detector, Face, Track, crop_box, detect_tracks, torch_device
+from .video import Frames, to_host, DECODERS, GPU_DECODERS, MAX_SIDE, nvdec_available
+from .decoding import read_many, decoding_pool, WORKERS, TIMEOUT
+from .faces import Detector, Face, Track, crop_box, detect_tracks, torch_device, MARGIN, MIN_PROB, MIN_FACE
 from concurrent.futures import Future, ThreadPoolExecutor
 
 # %% ../nbs/05_crops.ipynb #83561bae
@@ -57,21 +58,27 @@ INDEX_COLS = ['video', 'frame', 'track', 'x0', 'y0', 'x1', 'y1', 'prob', 'interp
 STATUS_COLS = ['video', 'status', 'message', 'decoder', 'frames', 'faces', 'tracks', 'reused', 'seconds', 'label', 'original', 'transient']
 
 
-def cut_faces(frames:Frames, tracks, crop:'CropOptions'):
-    "Yield `(track, face, crop box, crop)` for each face of `tracks`: the box enlarged by `crop.margin`, square, RGB, long side <= `crop.max_size`."
-    margin, max_size = crop.margin, crop.max_size
+def face_boxes(frames:Frames, tracks, margin):
+    "Yield `(track, face, frame, crop box)` for each face of `tracks` in `frames`: the box enlarged by `margin`, square, inside the frame."
     pos = {int(i): k for k, i in enumerate(frames.idxs)}
     for t in tracks:
         for f in t.faces:
             if f.frame not in pos: continue
             img = frames.data[pos[f.frame]]
             x0, y0, x1, y1 = b = crop_box(f.box, (img.shape[1], img.shape[0]), margin)
-            if x1 - x0 < 2 or y1 - y0 < 2: continue
-            crop = to_host(img[y0:y1, x0:x1])   # only the crop leaves the GPU when the frames are there
-            if max(crop.shape[:2]) > max_size:
-                s = max_size / max(crop.shape[:2])
-                crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))), interpolation=cv2.INTER_AREA)
-            yield t, f, b, crop
+            if x1 - x0 >= 2 and y1 - y0 >= 2: yield t, f, img, b
+
+def shrink(crop, max_size) -> np.ndarray:
+    "`crop` with its long side at most `max_size` pixels."
+    if max(crop.shape[:2]) <= max_size: return crop
+    s = max_size / max(crop.shape[:2])
+    return cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))), interpolation=cv2.INTER_AREA)
+
+def cut_faces(frames:Frames, tracks, crop:'CropOptions'):
+    "Yield `(track, face, crop box, crop)` for each face of `tracks`: the box enlarged by `crop.margin`, square, RGB, long side <= `crop.max_size`."
+    for t, f, img, b in face_boxes(frames, tracks, crop.margin):
+        x0, y0, x1, y1 = b
+        yield t, f, b, shrink(to_host(img[y0:y1, x0:x1]), crop.max_size)   # only the crop leaves the GPU when the frames are there
 
 def jpeg_bytes(crop, quality) -> bytes:
     "An RGB crop as JPEG bytes of `quality`: how crops are stored for training, and what inference feeds the model."
@@ -216,14 +223,14 @@ class CropOptions:
     frames:int=32 # frames sampled uniformly from each video
     every:int=None # sample every N-th frame instead (the seed used 10)
     detect_every:int=None # run the full detector on every N-th sampled frame and refine the boxes between (default: 1 to extract training crops, 2 to predict)
-    margin:float=1.3 # crop = face box enlarged by this factor, made square
+    margin:float=MARGIN # crop = face box enlarged by this factor, made square
     max_size:int=320 # crops larger than this (pixels, long side) are shrunk
-    max_side:int=1920 # frames larger than this (pixels, long side) are shrunk as they are decoded: a 4K or 8K video's memory stays bounded
-    min_prob:float=0.9 # the detector's confidence a face needs
-    min_face:int=30 # the smallest face looked for, in pixels of the frame as the detector sees it (shrunk to 300-1000 px on its long side, 1080p to 640x360), rounded down onto MTCNN's pyramid (20, 28.2, 39.8 ...) so boxes stay its own: 30 finds faces of 85 px and up in 1080p
-    device:str='auto' # 'auto', 'cpu' or 'cuda:N', for decoding and detection
-    workers:int=1 # decoding processes running ahead of detection (per worker with --engine ray, each reserving a CPU)
-    timeout:float=60 # seconds one video's decoding may take before it is retried with PyAV
+    max_side:int=MAX_SIDE # frames larger than this (pixels, long side) are shrunk as they are decoded: a 4K or 8K video's memory stays bounded
+    min_prob:float=MIN_PROB # the detector's confidence a face needs
+    min_face:int=MIN_FACE # the smallest face looked for, in pixels of the frame as the detector sees it (shrunk to 300-1000 px on its long side, 1080p to 640x360), rounded down onto MTCNN's pyramid (20, 28.2, 39.8 ...) so boxes stay its own: 30 finds faces of 85 px and up in 1080p
+    device:str=None # 'cpu' or 'cuda:N', for decoding and detection (none or 'auto': the first GPU if there is one)
+    workers:int=WORKERS # decoding processes running ahead of detection (per worker with --engine ray, each reserving a CPU)
+    timeout:float=TIMEOUT # seconds one video's decoding may take before it is retried with PyAV
     quality:int=None # JPEG quality of the crops, 1-100 (default: 90 to extract; to predict, the quality the model's training crops were stored at)
     decoders:str='auto' # decoders to try in order, comma-separated (decord, pyav, pyav_fast, opencv, nvdec); 'auto': nvdec first on a CUDA device when PyNvVideoCodec is installed, else pyav (pyav_fast first to predict), then decord
 

@@ -5,6 +5,7 @@
 # %% ../nbs/06_data.ipynb #86356f00
 from __future__ import annotations
 import io
+from dataclasses import replace
 from functools import partial
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ import matplotlib.pyplot as plt
 from .core import DataError, group_of, split_by_original, split_by_part, check_split
 from .crops import CropIndex, BOX_COLS, LANDMARK_COLS
 from .blend import self_blend, source_transform
+from .model import TrainOptions
 from .tables import crop_table, pair_table   # plain pandas, in a module of their own: the report reads them without fastai
 
 # %% auto #0
@@ -145,7 +147,7 @@ class CropDataset(Dataset):
 # %% ../nbs/06_data.ipynb #e669870b
 class PairSampler(Sampler):
     "Batches of `bs` keys: real/fake pairs at the same frame sharing an augmentation seed; `per_video` pairs per original and epoch; `sbi` of the fakes self-blended."
-    def __init__(self, df, bs=32, per_video=4, epoch_pairs=None, seed=0, sbi=0.0):
+    def __init__(self, df, bs, per_video, epoch_pairs=None, seed=0, sbi=0.0):
         if bs % 2: raise ValueError(f"batch size {bs}: pairs need an even batch size")
         df = df.reset_index(drop=True)
         self.pairs, self.bs, self.sbi = pair_table(df), bs, sbi
@@ -176,7 +178,7 @@ class PairSampler(Sampler):
 
 class RandomSampler(Sampler):
     "Batches of `bs` random crops, each with its own augmentation seed."
-    def __init__(self, df, bs=32, seed=0): self.n, self.bs, self.rng = len(df), bs, np.random.default_rng(seed)
+    def __init__(self, df, bs, seed=0): self.n, self.bs, self.rng = len(df), bs, np.random.default_rng(seed)
     def __len__(self): return -(-self.n // self.bs)
     def __iter__(self):
         order = self.rng.permutation(self.n)
@@ -195,9 +197,11 @@ def check_landmarks(tbl, root='the crops'):
         raise DataError(f"{root}: its crops have no face landmarks (extracted by an older version), and self-blended training needs them: "
                         "run `deepfake-detect extract` again into a new folder, or train with --sbi 0")
 
-def crop_dls(tbl, size, mean, std, bs=32, pairs=True, per_video=4, valid_frames=8, p_merge=0.2, epoch_pairs=None, workers=0, seed=0,
-             device=None, sbi=0.0, p_source=0.0, rotate=0.0) -> DataLoaders:
-    "fastai `DataLoaders` of `tbl`'s crops at `size` px: paired (or random) augmented training batches, plain validation on `valid_frames` frames a video."
+def crop_dls(tbl, size, mean, std, opts:TrainOptions=None, device=None, **kw) -> DataLoaders:
+    "fastai `DataLoaders` of `tbl`'s crops at `size` px, batched and augmented as `opts` says (`kw` overrides its fields)."
+    o = replace(opts or TrainOptions(), **kw)
+    bs, pairs, per_video, valid_frames, p_merge, epoch_pairs, workers, seed, sbi, p_source, rotate = (
+        o.bs, o.pairs, o.per_video, o.valid_frames, o.p_merge, o.epoch_pairs, o.workers, o.seed, o.sbi, o.p_source, o.rotate)
     trn, val = tbl[~tbl.is_valid].reset_index(drop=True), tbl[tbl.is_valid].reset_index(drop=True)
     if valid_frames: val = thin_frames(val, valid_frames)
     if not len(trn) or not len(val): raise DataError(f"the split left {len(trn)} training and {len(val)} validation crops: need both")

@@ -14,7 +14,7 @@ from .core import FETCH_DIR, is_url
 from .video import read_frames, VideoError, MAX_SIDE, check_file, Frames, _warn_once
 
 # %% auto #0
-__all__ = ['SHM', 'SHM_SPARE', 'decoding_pool', 'fallback_decoders', 'read_many']
+__all__ = ['SHM', 'SHM_SPARE', 'WORKERS', 'TIMEOUT', 'decoding_pool', 'fallback_decoders', 'read_many']
 
 # %% ../nbs/02_decoding.ipynb #eb9682fa
 def _read_job(args):
@@ -148,7 +148,10 @@ class _Threads:
         self.slots = threading.BoundedSemaphore(self.n)   # a hung thread keeps its slot in the old semaphore only
     def close(self): pass
 
-def decoding_pool(workers=1, recycle=50, threads=False) -> _Workers|_Threads:
+WORKERS = 1     # decoding processes beside the detector: on two cores, one decodes while the other detects
+TIMEOUT = 60.   # seconds one video's decoding may take before it is read again with the next decoder
+
+def decoding_pool(workers=WORKERS, recycle=50, threads=False) -> _Workers|_Threads:
     "Decoding processes (or `threads`, for GPU decoders) for `read_many(pool=...)` to keep between calls (a cluster worker reads one shard of videos after another)."
     if threads: return _Threads(max(1, workers))
     try: return _Workers(max(1, workers), recycle)
@@ -171,8 +174,8 @@ def fallback_decoders(decoders) -> tuple:
     "The decoders to read a video with again after the first of `decoders` hung or crashed: the ones after it (PyAV alone if there are none)."
     return tuple(decoders)[1:] or ('pyav',)
 
-def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'), max_side=MAX_SIDE,
-              workers=1, ahead=2, timeout=60., recycle=50, max_crashes=3, pool=None, keep_on_gpu=False):
+def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device=None, decoders=('decord', 'pyav'), max_side=MAX_SIDE,
+              workers=WORKERS, ahead=2, timeout=TIMEOUT, recycle=50, max_crashes=3, pool=None, keep_on_gpu=False):
     "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes (or `pool`), each read bounded by `timeout`; with `keep_on_gpu`, in threads, and frames decoded on a GPU stay there."
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool

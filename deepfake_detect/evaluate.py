@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from sklearn.metrics import roc_auc_score, roc_curve
 from .core import DataError, atomic_write, label2y, log_loss, clipped_log_loss, read_submission, validate_submission, read_part, log_path
 from .video import Frames
-from .decoding import read_many
+from .decoding import read_many, TIMEOUT
 from .faces import Detector, crop_box
 
 # %% auto #0
@@ -93,7 +93,7 @@ def plot_hist(y, p, ax):
     ax.set(xlabel='P(fake)', ylabel='videos', title='P(fake) by class'); ax.legend()
 
 # %% ../nbs/10_evaluate.ipynb #94a7aa47
-def wrong_faces(df, n=8, detector=None, timeout=60.) -> list[tuple[dict, np.ndarray|None]]:
+def wrong_faces(df, n=8, detector=None, timeout=TIMEOUT) -> list[tuple[dict, np.ndarray|None]]:
     "(row, face crop or None) for the `n` rows of `df` (filename, y, label, path) with the highest log loss."
     df = df.assign(loss=-(df.y * np.log(np.clip(df.label, 1e-15, 1)) + (1 - df.y) * np.log(np.clip(1 - df.label, 1e-15, 1))))
     rows = df.nlargest(n, 'loss').to_dict('records')

@@ -13,9 +13,9 @@ import cv2
 from .core import DeepfakeError
 
 # %% auto #0
-__all__ = ['SCALES', 'MAX_FACES', 'Face', 'crop_box', 'iou', 'detect_scale', 'torch_device', 'pyramid_min', 'Detector',
-           'show_faces', 'Track', 'link_tracks', 'filter_tracks', 'interpolate_track', 'key_frames', 'refine_tracks',
-           'detect_tracks', 'coverage']
+__all__ = ['MARGIN', 'SCALES', 'MAX_FACES', 'MIN_PROB', 'MIN_FACE', 'Face', 'crop_box', 'iou', 'detect_scale', 'torch_device',
+           'pyramid_min', 'Detector', 'show_faces', 'Track', 'link_tracks', 'filter_tracks', 'interpolate_track',
+           'key_frames', 'refine_tracks', 'detect_tracks', 'coverage']
 
 # %% ../nbs/03_faces.ipynb #d4a1aeb7
 @dataclass
@@ -32,7 +32,9 @@ class Face:
     def size(self) -> float: return float(max(self.box[2] - self.box[0], self.box[3] - self.box[1]))
 
 # %% ../nbs/03_faces.ipynb #b1d3b633
-def crop_box(box, frame_size, margin=1.3, square=True) -> np.ndarray:
+MARGIN = 1.3   # crop = face box enlarged by this factor (the 1st place's 1.3: its crops hold hair, ears and chin)
+
+def crop_box(box, frame_size, margin=MARGIN, square=True) -> np.ndarray:
     "Integer crop (x0,y0,x1,y1): `box` enlarged by `margin` about its centre, made square, clipped to `frame_size` (W,H)."
     x0, y0, x1, y1 = map(float, box)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -58,8 +60,8 @@ def detect_scale(frame_size, scales=SCALES) -> float:
     return next(s for limit, s in scales if long < limit)
 
 # %% ../nbs/03_faces.ipynb #549077d9
-def torch_device(device='auto') -> torch.device:
-    "The torch device for `device` ('auto': the first GPU if there is one); asking for a GPU this machine does not have is an error."
+def torch_device(device=None) -> torch.device:
+    "The torch device for `device` (None or 'auto': the first GPU if there is one); asking for a GPU this machine does not have is an error."
     import torch
     if device in (None, 'auto'): return torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')
     try: d = torch.device(device)
@@ -98,10 +100,12 @@ def pyramid_min(min_face, base=20, factor=0.709) -> float:
 
 # %% ../nbs/03_faces.ipynb #15178490
 MAX_FACES = 8
+MIN_PROB = 0.9   # the confidence a face needs
+MIN_FACE = 30    # the smallest face looked for, in pixels of the frame as the detector sees it
 
 class Detector:
     "Batched MTCNN face detection on downscaled frames; one list of `Face`s (with their five landmarks) per frame."
-    def __init__(self, device='auto', min_prob=0.9, min_face=20, thresholds=(0.6, 0.7, 0.7), factor=0.709,
+    def __init__(self, device=None, min_prob=MIN_PROB, min_face=MIN_FACE, thresholds=(0.6, 0.7, 0.7), factor=0.709,
                  batch_size=None, scales=SCALES, max_faces=MAX_FACES, fp16=True):
         from facenet_pytorch import MTCNN
         self.device, self.min_prob, self.scales, self.max_faces = torch_device(device), min_prob, scales, max_faces
@@ -173,7 +177,7 @@ def refine(self:Detector, frames, boxes, scale=None) -> list[list[Face|None]]:
     return [found[e - len(bs):e] for e, bs in zip(ends, boxes)]
 
 # %% ../nbs/03_faces.ipynb #00a30f90
-def show_faces(frame, faces, ax=None, margin=1.3):
+def show_faces(frame, faces, ax=None, margin=MARGIN):
     "Draw `frame` with each face's box (green), its five landmarks and its crop (yellow, enlarged by `margin`)."
     import matplotlib.pyplot as plt   # here, not at the top: prediction imports this module and needs no plotting
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))

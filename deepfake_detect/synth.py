@@ -16,6 +16,7 @@ from PIL import Image
 from fastprogress.fastprogress import progress_bar
 from .core import DeepfakeError, DataError, atomic_write, write_submission, default_data_dir
 from .video import VideoWriter, VIDEO_FILES, iter_frames, probe
+from .faces import MIN_PROB
 from .blend import MASKS, blend, color_transfer, similarity, shape_mask, deform_mask, source_transform
 
 # %% auto #0
@@ -58,7 +59,7 @@ def _mtcnn():
     from facenet_pytorch import MTCNN
     return MTCNN(keep_all=True, device='cpu', post_process=False)
 
-def load_photos(paths, max_side=1024, min_prob=0.9) -> list[FacePhoto]:
+def load_photos(paths, max_side=1024, min_prob=MIN_PROB) -> list[FacePhoto]:
     "Load the photos at `paths` and locate the largest confident face in each (photos without one are skipped)."
     det, res, skipped = _mtcnn(), [], []
     for p in paths:
@@ -78,7 +79,7 @@ def load_photos(paths, max_side=1024, min_prob=0.9) -> list[FacePhoto]:
     return res
 
 # %% ../nbs/12_synth.ipynb #e7ec1626
-def _faces_in(det, frames, min_prob=0.9) -> list:
+def _faces_in(det, frames, min_prob=MIN_PROB) -> list:
     "Per frame, the (box, landmarks, prob) of every confident face MTCNN finds."
     out = []
     for k in range(0, len(frames), 16):
@@ -89,7 +90,7 @@ def _faces_in(det, frames, min_prob=0.9) -> list:
             out.append([(bb, ll, pp) for bb, ll, pp in zip(b, l, p) if pp >= min_prob])
     return out
 
-def clip_faces(frames, det=None, min_prob=0.9) -> list:
+def clip_faces(frames, det=None, min_prob=MIN_PROB) -> list:
     "`(box, landmarks)` of the main face in each of `frames` (same size, uint8 RGB), or None where it is not found."
     found, prev, res = _faces_in(det or _mtcnn(), list(frames), min_prob), None, []
     for fs in found:

@@ -6,14 +6,14 @@
 from __future__ import annotations
 import numpy as np
 import pandas as pd
-from .core import DataError, group_of, split_by_original, split_by_part, check_split
+from .core import DataError, group_of, split_by_original, split_by_part, check_split, SPLIT, VALID_PCT, SEED
 from .crops import CropIndex
 
 # %% auto #0
 __all__ = ['crop_table', 'pair_table']
 
 # %% ../nbs/05a_tables.ipynb #3ec81c2e
-def crop_table(ci:CropIndex, split='original', valid_pct=0.2, seed=42, valid_parts=range(40, 45)) -> pd.DataFrame:
+def crop_table(ci:CropIndex, split=SPLIT, valid_pct=VALID_PCT, seed=SEED, valid_parts=range(40, 45)) -> pd.DataFrame:
     "Labelled crops of `ci` with absolute `path`, `y` (1 = FAKE), `group` (original) and `is_valid`."
     df = ci.index[ci.index.label.isin(['REAL', 'FAKE'])].copy()
     if not len(df): raise DataError(f"{ci.root}: no labelled crops (extract a training folder with metadata.json)")

@@ -219,7 +219,7 @@ def _fit_stages(learn, keep, opts:TrainOptions, dls, start=None):
         learn.fit_one_cycle(epochs, lr, **({'start_epoch': done - before} if done > before else {}))
         before += epochs
     if start: _restore(learn, keep, start, same_stage=False)   # stopped after the last epoch, before the export: nothing left to fit
-def _evaluate(learn, keep, vids, dls, calibration, device, average=0) -> tuple:
+def _evaluate(learn, keep, vids, dls, calibration, device, average) -> tuple:
     "Load the kept weights (the best checkpoint, or the mean of the last `average` epochs') and score them at their size: `(history, row, kept, video scores, calibration, clip, crop accuracy)`."
     hist = pd.DataFrame(keep.history)
     if average and keep.recent:
@@ -297,9 +297,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     ckpt, meta = paths['pth'].with_name(paths['pth'].stem + '.resume.pth'), dict(train=_decisive(opts), crops=crops_digest(tbl))
     start = resume_from(ckpt, meta, opts) if resume else None
     done, before = (start or {}).get('done', 0), (start or {}).get('seconds', 0.)
-    dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], bs=opts.bs, pairs=opts.pairs, per_video=opts.per_video, valid_frames=opts.valid_frames,
-                                p_merge=opts.p_merge, epoch_pairs=opts.epoch_pairs, workers=opts.workers, seed=opts.seed, device=dev,
-                                sbi=opts.sbi, p_source=opts.p_source, rotate=opts.rotate)
+    dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], opts, device=dev)
     d0 = dls(opts.stages[0][0])
     vids = d0.valid_table.video.to_numpy()
     keep = KeepBest(paths['pth'].with_name(paths['pth'].stem + '.best.pth'), recent=opts.average)

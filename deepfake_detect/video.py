@@ -226,7 +226,7 @@ def _cuda_index(device) -> int|None:
     if device.startswith('cuda'): return int(device.split(':')[1]) if ':' in device else 0
     raise ValueError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'")
 
-def decord_context(device='auto'):
+def decord_context(device=None):
     "A decord context for `device`; the CPU, with one warning, when this decord has no CUDA."
     import decord
     i = _cuda_index(device)
@@ -396,7 +396,7 @@ def _read_nvdec(path, n, sample_kw, device, size=None):
 DECODERS = dict(decord=_read_decord, pyav=_read_pyav, pyav_fast=_read_pyav_fast, opencv=_read_opencv, nvdec=_read_nvdec)
 GPU_DECODERS = ('nvdec',)   # decoders whose frames stay on the GPU
 
-def nvdec_available(device='auto') -> bool:
+def nvdec_available(device=None) -> bool:
     "Whether `nvdec` can decode on `device` here: a CUDA device and PyNvVideoCodec installed (warns once when only the latter is missing)."
     import importlib.util, sys
     missing = importlib.util.find_spec('PyNvVideoCodec') is None
@@ -435,7 +435,7 @@ def read_size(info, max_side=MAX_SIDE) -> tuple[int, int]:
     return (info.width, info.height) if s == 1 else (max(2, round(info.width * s / 2) * 2), max(2, round(info.height * s / 2) * 2))
 
 # %% ../nbs/01_video.ipynb #42eab820
-def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device='auto', decoders=('decord', 'pyav'), max_side=MAX_SIDE,
+def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device=None, decoders=('decord', 'pyav'), max_side=MAX_SIDE,
                 keep_on_gpu=False) -> Frames:
     "Read `n` frames of the video at `path` (see `sample_idxs`; a URL is fetched first), trying `decoders` in order; verified, upright, long side <= `max_side`. Frames decoded on a GPU stay there with `keep_on_gpu`."
     if is_url(path): return _on_local_copy(read_frames, path, n, every, jitter, seed, device, decoders, max_side, keep_on_gpu)
