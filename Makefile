@@ -8,7 +8,7 @@ UV := $(BIN)/uv pip install --python $(BIN)/python -q
 STAMP := $(VENV)/.installed
 DEV := $(VENV)/.installed-dev
 
-.PHONY: install install-dev demo test nbtest pytest export clean readme check notebooks docs
+.PHONY: install install-dev demo test test-all nbtest nbtest-all pytest pytest-all export clean readme check notebooks docs
 
 $(BIN)/uv:
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,13 +30,23 @@ install-dev: $(DEV)
 demo: install
 	$(BIN)/deepfake-detect demo --out runs/demo
 
+# what a contributor runs every time: every notebook's tests and the end-to-end tests, less the few slow ones
 test: install-dev nbtest pytest
+
+# CI: all of it, the slow checks too (notebook cells flagged `#| slow`, and tests marked slow: Ray, the docs in Chromium, the kernel)
+test-all: install-dev nbtest-all pytest-all
 
 # one notebook at a time: two at once fight over 2 cores (torch's threads spin) and take longer in all
 nbtest: install-dev
 	cd nbs && VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 1 --timing
 
+nbtest-all: install-dev
+	cd nbs && VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 1 --timing --flags slow
+
 pytest: install-dev
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow" --durations=12 tests
+
+pytest-all: install-dev
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q --durations=12 tests
 
 export: install-dev

@@ -211,12 +211,13 @@ def build_index(out) -> CropIndex:
     with atomic_write(out/'status.csv') as f: status.to_csv(f, index=False)
     return CropIndex(index, status, out)
 
-# %% ../nbs/05_crops.ipynb #3f8c89cb
+# %% ../nbs/05_crops.ipynb #3f8c89ca
 STAGE_DETECT_EVERY = dict(extract=1, predict=2)   # detecting on every 2nd frame cost the trained model accuracy, not the predictions (BENCHMARKS.md)
 QUALITY = 90   # the JPEG quality crops are extracted at, unless --quality says otherwise
 
 MAX_FRAMES = 1024   # frames per video read at once: 32 of 1080p are 199 MB
 
+# %% ../nbs/05_crops.ipynb #3f8c89cb
 @dataclass
 class CropOptions:
     "How a video becomes face crops, in `extract` and `predict` alike."

@@ -102,7 +102,7 @@ def run_demo(out='runs/demo', opts:DemoOptions=None, say=print, **kw) -> Path:
     if root is None or not (root/'train_sample_videos').is_dir() or not (root/'test_videos').is_dir():
         raise DeepfakeError(f"{root or 'data/sample'}: need train_sample_videos/ and test_videos/ (the bundled sample is data/sample in the source checkout)")
     run = Path(out); run.mkdir(parents=True, exist_ok=True)
-    params = dict(out=str(run), **asdict(o), data=str(root))
+    params = dict(out=str(run), **dict(asdict(o), data=str(root)))
     with atomic_write(run/'config.json') as f: json.dump(dict(params=params, versions=versions(), started=time.strftime('%Y-%m-%d %H:%M:%S')), f, indent=1)
     stage, t_all = _Stages(run, 6, say), time.time()
     tabs = stage(1, 'info', lambda: info_tables(root))

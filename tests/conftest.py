@@ -5,6 +5,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT/'data'/'sample'
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'slow: a long end-to-end check that `make test-all` (CI) runs and `make test` leaves out (-m "not slow")')
+
 @pytest.fixture(scope='session')
 def offline_env(tmp_path_factory):
     "Environment for a subprocess in which any network connection fails at once (and hub calls are offline)."

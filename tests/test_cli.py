@@ -32,6 +32,7 @@ def test_info_bad_input_is_one_line(cli, tmp_path):
     r = cli('info', tmp_path)
     assert r.returncode == 2 and 'metadata.json: not valid JSON' in r.stderr and 'Traceback' not in r.stderr
 
+@pytest.mark.slow   # a minute of rendering; 12_synth's tests and the synth refusal below cover the command in `make test`
 def test_synth_20_playable_videos(cli, tmp_path):
     "The acceptance check: 20 playable videos, every fake names an existing original; offline."
     out = tmp_path/'s'

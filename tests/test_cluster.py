@@ -8,6 +8,8 @@ from deepfake_detect.cluster import RayOptions, NAMESPACE
 from deepfake_detect.crops import extract, CropIndex
 from deepfake_detect.inference import predict
 
+pytestmark = pytest.mark.slow   # a Ray instance a test, workers killed on purpose: `make test-all` (CI) runs it, `make test` does not
+
 TRAIN, TEST = SAMPLE/'train_sample_videos', SAMPLE/'test_videos'
 EXE = Path(sys.executable).parent/'deepfake-detect'
 

@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow   # builds the site and opens it in Chromium: `make test-all` (CI) runs it, `make test` does not
+
 def _chromium():
     return next((shutil.which(n) for n in ('chromium', 'chromium-browser', 'google-chrome') if shutil.which(n)), None)
 

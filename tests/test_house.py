@@ -50,3 +50,20 @@ def test_the_check_finds_a_restated_default(tmp_path):
     assert bad['CropOptions.margin=1.3'] == ['crops.py:5', 'faces.py:1']
     assert 'CropOptions.frames=32' not in bad and 'CropOptions.min_face=30' not in bad
     assert bad['CropOptions.max_size=320'] == []   # written nowhere in that tree
+
+def long_exported_cells(nbs=Path(__file__).parents[1]/'nbs', most=60) -> list:
+    "The exported cells of the notebooks in `nbs` longer than `most` lines, as 'notebook cell-id: lines'."
+    import json
+    res = []
+    for p in sorted(nbs.glob('*.ipynb')):
+        for c in json.loads(p.read_text())['cells']:
+            src = ''.join(c['source'])
+            if c['cell_type'] == 'code' and src.startswith('#| export') and src.count('\n') + 1 > most: res.append(f"{p.name} {c.get('id')}: {src.count(chr(10)) + 1}")
+    return res
+
+def test_no_exported_cell_over_60_lines(tmp_path):
+    "A notebook's exported cells stay small enough to read with the prose around them; the check finds a long one."
+    assert long_exported_cells() == []
+    import json
+    (tmp_path/'x.ipynb').write_text(json.dumps(dict(cells=[dict(cell_type='code', id='a', source=['#| export\n'] + ['x = 1\n'] * 60 + ['x = 1'])])))
+    assert long_exported_cells(tmp_path) == ['x.ipynb a: 62']

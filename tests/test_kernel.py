@@ -12,6 +12,8 @@ KERNEL = ROOT/'nbs'/'99_submission.ipynb'
 RUNNER = '''import sys
 from execnb.nbio import read_nb
 from execnb.shell import CaptureShell
+
+pytestmark = pytest.mark.slow   # runs the Kaggle notebook in a fresh virtual environment: `make test-all` (CI) runs it, `make test` does not
 nb = read_nb(sys.argv[1])
 try: CaptureShell().run_all(nb, exc_stop=True)
 finally:
