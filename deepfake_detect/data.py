@@ -22,8 +22,8 @@ from .tables import crop_table, pair_table   # plain pandas, in a module of thei
 
 # %% auto #0
 __all__ = ['ZOOM', 'AUGS', 'flip', 'brightness_contrast', 'zoom', 'crappify', 'jpeg', 'blur', 'noise', 'interlace', 'rotate',
-           'with_rotation', 'augment', 'randmerge', 'CropDataset', 'PairSampler', 'RandomSampler', 'thin_frames',
-           'check_landmarks', 'crop_dls', 'show_batch']
+           'with_rotation', 'augment', 'randmerge', 'CropDataset', 'PairSampler', 'RandomSampler', 'ShardedBatches',
+           'thin_frames', 'check_landmarks', 'crop_dls', 'show_batch']
 
 # %% ../nbs/06_data.ipynb #d45d1492
 def flip(img, rng): return np.ascontiguousarray(img[:, ::-1])
@@ -184,6 +184,21 @@ class RandomSampler(Sampler):
         order = self.rng.permutation(self.n)
         for k in range(0, self.n, self.bs): yield [(int(i), int(self.rng.integers(2**31))) for i in order[k:k + self.bs]]
 
+# %% ../nbs/06_data.ipynb #5a1d0c02
+class ShardedBatches:
+    "Rank `rank` of `world`'s share of each batch of `sampler`: every `world`-th pair (or crop, without `pairs`), from the `rank`-th."
+    def __init__(self, sampler, rank, world, pairs=True): self.sampler, self.rank, self.world, self.unit = sampler, rank, world, 2 if pairs else 1
+    @property
+    def rng(self): return self.sampler.rng   # the random state a checkpoint keeps is the whole batch's, the same on every rank
+    def __len__(self):
+        per, tail = self.sampler.bs // self.unit, self.sampler.n % (self.sampler.bs // self.unit)
+        return len(self.sampler) - (0 < tail < self.world)
+    def __iter__(self):
+        u = self.unit
+        for b in self.sampler:
+            units = [b[k:k + u] for k in range(0, len(b), u)]
+            if len(units) >= self.world: yield [x for unit in units[self.rank::self.world] for x in unit]
+
 # %% ../nbs/06_data.ipynb #a8c170af
 def thin_frames(df, n=8) -> pd.DataFrame:
     "The crops of at most `n` frames per video of `df`, spread evenly over the frames it has."
@@ -197,8 +212,8 @@ def check_landmarks(tbl, root='the crops'):
         raise DataError(f"{root}: its crops have no face landmarks (extracted by an older version), and self-blended training needs them: "
                         "run `deepfake-detect extract` again into a new folder, or train with --sbi 0")
 
-def crop_dls(tbl, size, mean, std, opts:TrainOptions=None, device=None, **kw) -> DataLoaders:
-    "fastai `DataLoaders` of `tbl`'s crops at `size` px, batched and augmented as `opts` says (`kw` overrides its fields)."
+def crop_dls(tbl, size, mean, std, opts:TrainOptions=None, device=None, shard=(0, 1), **kw) -> DataLoaders:
+    "fastai `DataLoaders` of `tbl`'s crops at `size` px, batched and augmented as `opts` says (`kw` overrides its fields); `shard=(rank, world)`: this rank's share of each training batch."
     o = replace(opts or TrainOptions(), **kw)
     bs, pairs, per_video, valid_frames, p_merge, epoch_pairs, workers, seed, sbi, p_source, rotate = (
         o.bs, o.pairs, o.per_video, o.valid_frames, o.p_merge, o.epoch_pairs, o.workers, o.seed, o.sbi, o.p_source, o.rotate)
@@ -209,7 +224,10 @@ def crop_dls(tbl, size, mean, std, opts:TrainOptions=None, device=None, **kw) ->
     if sbi: check_landmarks(trn)
     tds = CropDataset(trn, size, mean, std, train=True, augs=with_rotation(AUGS, rotate), p_merge=p_merge, p_source=p_source, seed=seed)
     vds = CropDataset(val, size, mean, std)
+    rank, world = shard
+    if world > 1 and (bs // (2 if pairs else 1)) % world: raise DataError(f"--bs {bs}: each batch's {'pairs' if pairs else 'crops'} must split evenly over {world} processes")
     sampler = PairSampler(trn, bs, per_video, epoch_pairs, seed, sbi) if pairs else RandomSampler(trn, bs, seed)
+    if world > 1: sampler = ShardedBatches(sampler, rank, world, pairs)
     tdl = DataLoader(tds, batch_sampler=sampler, num_workers=workers)
     vdl = DataLoader(vds, batch_size=bs * 2, shuffle=False, num_workers=workers)
     dls = DataLoaders(tdl, vdl, device=device)

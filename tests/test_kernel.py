@@ -7,13 +7,14 @@ import pytest
 from conftest import ROOT, SAMPLE, kaggle_env
 from badinput import make_thin
 
+pytestmark = pytest.mark.slow   # runs the Kaggle notebook in a fresh virtual environment: `make test-all` (CI) runs it, `make test` does not
+
 KERNEL = ROOT/'nbs'/'99_submission.ipynb'
 # execnb (nbdev's runner) executes the notebook in this interpreter: the Kaggle-like one, not the test's
 RUNNER = '''import sys
 from execnb.nbio import read_nb
 from execnb.shell import CaptureShell
 
-pytestmark = pytest.mark.slow   # runs the Kaggle notebook in a fresh virtual environment: `make test-all` (CI) runs it, `make test` does not
 nb = read_nb(sys.argv[1])
 try: CaptureShell().run_all(nb, exc_stop=True)
 finally:
