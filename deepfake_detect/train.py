@@ -69,7 +69,7 @@ class KeepBest(Callback):
         self.losses = []   # training loss of every batch, across all stages (fastai's Recorder starts afresh at each fit)
         self.recent = deque(maxlen=recent) if recent else None   # the last `recent` epochs' state dicts, on the CPU
     def after_batch(self):
-        if self.training: self.losses.append(float(self.learn.loss))
+        if self.training: self.losses.append(float(self.learn.loss.detach()))
     def after_cancel_epoch(self): self.skipped = True   # fastai skipping an epoch done before a resume: not one of ours
     def after_epoch(self):
         if getattr(self, 'skipped', False): self.skipped = False; return
