@@ -191,7 +191,7 @@ class ShardedBatches:
     @property
     def rng(self): return self.sampler.rng   # the random state a checkpoint keeps is the whole batch's, the same on every rank
     def __len__(self):
-        per, tail = self.sampler.bs // self.unit, self.sampler.n % (self.sampler.bs // self.unit)
+        tail = self.sampler.n % (self.sampler.bs // self.unit)   # units in the last batch (0: it is full)
         return len(self.sampler) - (0 < tail < self.world)
     def __iter__(self):
         u = self.unit
@@ -215,21 +215,19 @@ def check_landmarks(tbl, root='the crops'):
 def crop_dls(tbl, size, mean, std, opts:TrainOptions=None, device=None, shard=(0, 1), **kw) -> DataLoaders:
     "fastai `DataLoaders` of `tbl`'s crops at `size` px, batched and augmented as `opts` says (`kw` overrides its fields); `shard=(rank, world)`: this rank's share of each training batch."
     o = replace(opts or TrainOptions(), **kw)
-    bs, pairs, per_video, valid_frames, p_merge, epoch_pairs, workers, seed, sbi, p_source, rotate = (
-        o.bs, o.pairs, o.per_video, o.valid_frames, o.p_merge, o.epoch_pairs, o.workers, o.seed, o.sbi, o.p_source, o.rotate)
     trn, val = tbl[~tbl.is_valid].reset_index(drop=True), tbl[tbl.is_valid].reset_index(drop=True)
-    if valid_frames: val = thin_frames(val, valid_frames)
+    if o.valid_frames: val = thin_frames(val, o.valid_frames)
     if not len(trn) or not len(val): raise DataError(f"the split left {len(trn)} training and {len(val)} validation crops: need both")
-    if sbi and not pairs: raise DataError(f"self-blended fakes (--sbi {sbi:g}) are made in pairs: drop --no-pairs, or add --sbi 0")
-    if sbi: check_landmarks(trn)
-    tds = CropDataset(trn, size, mean, std, train=True, augs=with_rotation(AUGS, rotate), p_merge=p_merge, p_source=p_source, seed=seed)
+    if o.sbi and not o.pairs: raise DataError(f"self-blended fakes (--sbi {o.sbi:g}) are made in pairs: drop --no-pairs, or add --sbi 0")
+    if o.sbi: check_landmarks(trn)
+    tds = CropDataset(trn, size, mean, std, train=True, augs=with_rotation(AUGS, o.rotate), p_merge=o.p_merge, p_source=o.p_source, seed=o.seed)
     vds = CropDataset(val, size, mean, std)
     rank, world = shard
-    if world > 1 and (bs // (2 if pairs else 1)) % world: raise DataError(f"--bs {bs}: each batch's {'pairs' if pairs else 'crops'} must split evenly over {world} processes")
-    sampler = PairSampler(trn, bs, per_video, epoch_pairs, seed, sbi) if pairs else RandomSampler(trn, bs, seed)
-    if world > 1: sampler = ShardedBatches(sampler, rank, world, pairs)
-    tdl = DataLoader(tds, batch_sampler=sampler, num_workers=workers)
-    vdl = DataLoader(vds, batch_size=bs * 2, shuffle=False, num_workers=workers)
+    if world > 1 and (o.bs // (2 if o.pairs else 1)) % world: raise DataError(f"--bs {o.bs}: each batch's {'pairs' if o.pairs else 'crops'} must split evenly over {world} processes")
+    sampler = PairSampler(trn, o.bs, o.per_video, o.epoch_pairs, o.seed, o.sbi) if o.pairs else RandomSampler(trn, o.bs, o.seed)
+    if world > 1: sampler = ShardedBatches(sampler, rank, world, o.pairs)
+    tdl = DataLoader(tds, batch_sampler=sampler, num_workers=o.workers)
+    vdl = DataLoader(vds, batch_size=o.bs * 2, shuffle=False, num_workers=o.workers)
     dls = DataLoaders(tdl, vdl, device=device)
     dls.valid_table, dls.train_table, dls.size = val, trn, size
     return dls
