@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import generalization as G
 import deepfake_detect.crops as C, deepfake_detect.data as D, deepfake_detect.inference as I
 from deepfake_detect.crops import extract, BOX_COLS, LANDMARK_COLS
-from deepfake_detect.model import TrainOptions
+from deepfake_detect.train import TrainOptions
 
 def roll(lm, limit=60.0) -> float:
     "Degrees to turn a face (five landmarks, eyes first) so that its eyes are level; 0 without landmarks."

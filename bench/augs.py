@@ -23,7 +23,7 @@ import numpy as np, cv2
 sys.path.insert(0, str(Path(__file__).parent))
 import generalization as G
 from deepfake_detect import data
-from deepfake_detect.model import TrainOptions
+from deepfake_detect.train import TrainOptions
 
 def tone(img, rng, lo=0.6, hi=2.0):
     "A gamma curve on the whole crop, the exponent log-uniform in [lo, hi] (above 1: darker)."

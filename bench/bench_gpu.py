@@ -128,7 +128,8 @@ def classify_stage(model, frames, ref, reps):
 
 def make_model(folder):
     "A Lite0 model at 128 px with random weights, exported as training exports one (timings only)."
-    from deepfake_detect.model import create_model, model_config, export_model
+    from deepfake_detect.model import create_model, model_config
+    from deepfake_detect.saving import export_model
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         torch.manual_seed(0)

@@ -95,7 +95,7 @@ def main(model, tmp, only=None):
     make_damaged_middle(dm/'damaged.mp4')
     rc, tb, _ = run('extract', dm, tmp/'dmc', '--frames', 16)
     st = pd.read_csv(tmp/'dmc'/'status.csv').iloc[0]
-    row('7. a clip with its middle quarter overwritten', rc, tb, f"{st.status}, {st.faces} faces; {st.message}")
+    row('7. a clip with its middle quarter overwritten', rc, tb, f"{st.status}, {st.faces} faces; {st.reason}")
     round_two(model, tmp, row)
     return pd.DataFrame(rows)
 

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from deepfake_detect.core import DataError, read_metadata, group_of
 from deepfake_detect.crops import extract, CropIndex, CropOptions
-from deepfake_detect.model import TrainOptions
+from deepfake_detect.train import TrainOptions
 from deepfake_detect.train import train
 from deepfake_detect.inference import predict
 from deepfake_detect.evaluate import evaluate

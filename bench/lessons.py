@@ -68,7 +68,7 @@ def without_aug(name):
 
 def training_rows(work, have=()):
     from deepfake_detect.crops import extract, CropIndex
-    from deepfake_detect.model import TrainOptions
+    from deepfake_detect.train import TrainOptions
     from deepfake_detect.train import train
     from generalization import score
     from contextlib import nullcontext

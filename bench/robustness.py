@@ -24,7 +24,7 @@ if __name__ == '__main__':
     log = predict(tmp/'videos', [a.model], out=tmp/'sub.csv', frames=a.frames, progress=False).set_index('filename')
     rows = []
     for name, (allowed, what) in CASES.items():
-        msg = str(st.message.get(name, '') or '').replace(str(tmp/'videos') + '/', '')
+        msg = str(st.reason.get(name, '') or '').replace(str(tmp/'videos') + '/', '')
         rows.append({'case': name, 'what it is': what, 'extract': st.status[name], 'extract message': msg[:70],
                      'predict': log.status[name], 'P(fake)': round(float(log.label[name]), 3), 'as expected': st.status[name] in allowed})
     df = pd.DataFrame(rows)

@@ -6,7 +6,7 @@ Each folder holds models/sample.json (the calibration and clip) and submission_v
 before calibration, `p_raw`); the clip is kept as the run chose it."""
 import json, sys, numpy as np, pandas as pd
 from pathlib import Path
-from deepfake_detect.model import calibrate
+from deepfake_detect.calibration import calibrate
 from deepfake_detect.core import log_loss
 from deepfake_detect.evaluate import read_labels
 y_of = read_labels('data/sample/test_labels.csv').y

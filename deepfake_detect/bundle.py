@@ -8,7 +8,8 @@ import json, os, re, shutil, subprocess, sys, tempfile
 from importlib.metadata import requires
 from pathlib import Path
 from .core import DeepfakeError
-from .model import ModelError, model_paths
+from .model import ModelError
+from .saving import model_paths
 
 # %% auto #0
 __all__ = ['BUNDLE_DEPS', 'KAGGLE_MB', 'PLATFORMS', 'check_wheels', 'make_bundle']

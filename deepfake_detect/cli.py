@@ -80,34 +80,14 @@ def info(data_dir, # a DFDC data folder: a training part, a root holding parts a
     return res
 
 # %% ../nbs/16_cli.ipynb #fc040657
-def _size(s) -> tuple[int, int]:
-    "Parse 'WxH' into (W, H)."
-    try: w, h = (int(x) for x in str(s).lower().split('x'))
-    except ValueError: raise DeepfakeError(f"size {s!r}: expected WIDTHxHEIGHT, such as 640x360") from None
-    if w < 16 or h < 16: raise DeepfakeError(f"size {s!r}: too small (at least 16x16)")
-    return w, h
-
+@options(opts='deepfake_detect.synth:SynthOptions')
 def synth(out:str=None, # folder to write the data set to (required)
-          videos:int=330, # videos in all, reals and fakes
-          test:int=None, # how many of them go to test_videos/ (default: a quarter)
-          size:str='640x360', # base frame size WxH (portrait clips swap it; some clips come out at 1/2 and 1/4)
-          seconds:float=2.0, # length of each clip
-          fps:float=30, # frame rate
-          fakes_per_real:int=2, # fakes made from each original
-          faces:str=None, # folder of face photos (default: the repository's data/faces)
-          clips:str=None, # folder of real .mp4 clips that join as REAL videos (default: data/videos)
-          no_clips:bool=False, # use no real video clips
-          seed:int=0, # random seed: the same seed gives the same data set
-          workers:int=1, # processes rendering in parallel
-         ):
+          **opts):
     "Generate a DFDC-shaped data set (train_sample_videos/ + metadata.json, test_videos/, test_labels.csv) from face photos."
     from deepfake_detect.synth import make_dataset
     if not out: raise DeepfakeError("--out DIR is required: the folder to write the data set to")
-    if videos < 1 or (test is not None and not 0 <= test <= videos): raise DeepfakeError(f"--videos must be at least 1 and --test between 0 and --videos (got {videos}, {test})")
-    if not (seconds > 0 and fps > 0): raise DeepfakeError("--seconds and --fps must be positive")
     t0 = time.time()
-    plan = make_dataset(out, videos, test, _size(size), seconds, fps, fakes_per_real, faces, False if no_clips else clips, seed,
-                        workers=max(1, workers))
+    plan = make_dataset(out, opts['opts'])
     mb = sum(Path(p).stat().st_size for p in plan.path) / 2**20
     c = plan.groupby(['split', 'label']).size()
     print(f"\nwrote {len(plan)} videos to {out} in {time.time() - t0:.0f} s ({mb:.1f} MB): "
@@ -129,7 +109,7 @@ def extract(data_dir, # videos: a DFDC training folder (labels from metadata.jso
     return ci
 
 # %% ../nbs/16_cli.ipynb #7d75fe04
-@options(opts='deepfake_detect.model:TrainOptions')
+@options(opts='deepfake_detect.train:TrainOptions')
 def train(crops_dir, # folder made by `deepfake-detect extract` on a training folder (index.csv, status.csv, crops/)
           out:str='models/model.pkl', # model file: NAME.pth + NAME.json (safe to share), NAME.pkl (pickle), plots beside
           members:int=1, # models to train, with seeds SEED, SEED+1, ... (each its own validation originals): NAME, NAME_2, ...; predict with all

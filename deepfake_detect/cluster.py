@@ -9,7 +9,8 @@ __all__ = ['NAMESPACE', 'RayOptions', 'ray_address', 'Engine', 'connect', 'plan'
 import os, re, warnings
 from collections import deque
 from dataclasses import dataclass, field
-from .core import DeepfakeError, check_engine
+from .core import DeepfakeError
+from .engines import check_engine
 
 # %% ../nbs/14_cluster.ipynb #79f790cc
 NAMESPACE = 'deepfake_detect'

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'SPLIT', 'VALID_PCT', 'SEED', 'CLIP', 'ENGINES', 'DeepfakeError', 'DataError',
+__all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'SPLIT', 'VALID_PCT', 'SEED', 'CLIP', 'DeepfakeError', 'DataError',
            'SubmissionError', 'DataWarning', 'label2y', 'default_mode', 'short_name', 'atomic_write', 'is_url',
            'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts', 'read_metadata', 'group_of',
            'split_by_original', 'first_originals', 'split_by_part', 'check_split', 'list_videos', 'find_test_dir',
            'read_submission', 'submission_problems', 'validate_submission', 'write_submission', 'default_data_dir',
            'safe_name', 'log_path', 'log_loss', 'clipped_log_loss', 'take_options', 'no_more_options', 'finite',
-           'check_engine', 'versions']
+           'versions']
 
 # %% ../nbs/00_core.ipynb #fba642d1
 class DeepfakeError(Exception):
@@ -338,14 +338,6 @@ def finite(x) -> bool:
     "True if `x` (a number, or a list or tuple of them) is finite."
     try: return all(np.isfinite(float(v)) for v in (x if isinstance(x, (list, tuple)) else [x]))
     except (TypeError, ValueError): return False
-
-# %% ../nbs/00_core.ipynb #c83acd5d
-ENGINES = ('local', 'ray')
-
-def check_engine(engine) -> str:
-    "`engine` if it is one of `ENGINES`, else a `DeepfakeError`."
-    if engine not in ENGINES: raise DeepfakeError(f"engine {engine!r}: choose {' or '.join(ENGINES)}")
-    return engine
 
 # %% ../nbs/00_core.ipynb #9d8ec17f
 def versions() -> dict:

@@ -17,7 +17,6 @@ import matplotlib.pyplot as plt
 from .core import DataError, group_of, split_by_original, split_by_part, check_split
 from .crops import CropIndex, BOX_COLS, LANDMARK_COLS
 from .blend import self_blend, source_transform
-from .model import TrainOptions
 from .tables import crop_table, pair_table   # plain pandas, in a module of their own: the report reads them without fastai
 
 # %% auto #0
@@ -212,9 +211,9 @@ def check_landmarks(tbl, root='the crops'):
         raise DataError(f"{root}: its crops have no face landmarks (extracted by an older version), and self-blended training needs them: "
                         "run `deepfake-detect extract` again into a new folder, or train with --sbi 0")
 
-def crop_dls(tbl, size, mean, std, opts:TrainOptions=None, device=None, shard=(0, 1), **kw) -> DataLoaders:
-    "fastai `DataLoaders` of `tbl`'s crops at `size` px, batched and augmented as `opts` says (`kw` overrides its fields); `shard=(rank, world)`: this rank's share of each training batch."
-    o = replace(opts or TrainOptions(), **kw)
+def crop_dls(tbl, size, mean, std, opts, device=None, shard=(0, 1), **kw) -> DataLoaders:
+    "fastai `DataLoaders` of `tbl`'s crops at `size` px, batched and augmented as `opts` (a `TrainOptions`) says (`kw` overrides its fields); `shard=(rank, world)`: this rank's share of each training batch."
+    o = replace(opts, **kw)
     trn, val = tbl[~tbl.is_valid].reset_index(drop=True), tbl[tbl.is_valid].reset_index(drop=True)
     if o.valid_frames: val = thin_frames(val, o.valid_frames)
     if not len(trn) or not len(val): raise DataError(f"the split left {len(trn)} training and {len(val)} validation crops: need both")

@@ -104,7 +104,7 @@ def main(job_path):
     if rank: sys.stdout = open(os.devnull, 'w')
     from deepfake_detect.cli import _warning
     warnings.showwarning = _warning   # one line a warning, as the command shows them
-    from deepfake_detect.model import TrainOptions
+    from deepfake_detect.train import TrainOptions
     from deepfake_detect.train import train_ensemble
     try: train_ensemble(job['crops'], job['out'], job['members'], TrainOptions(**job['opts']), progress=job['progress'] and rank == 0,
                         resume=job['resume'], checkpoint_every=job['checkpoint_every'])

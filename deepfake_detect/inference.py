@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['TTA_ZOOM', 'TTA_VIEWS', 'AGGREGATIONS', 'ACROSS', 'LOG_COLS', 'CACHE_VERSION', 'tta_views', 'ScoreOptions',
-           'Classifier', 'agg_mean', 'agg_confident', 'video_score', 'Budget', 'test_videos', 'reference_model',
-           'with_model_quality', 'load_models', 'cache_key', 'save_cached', 'load_cached', 'video_faces', 'model_files',
-           'PredictWorker', 'run_path', 'partial_path', 'check_out', 'predict', 'predict_summary']
+           'Classifier', 'model_files', 'agg_mean', 'agg_confident', 'video_score', 'Budget', 'test_videos',
+           'reference_model', 'with_model_quality', 'load_models', 'cache_key', 'save_cached', 'load_cached',
+           'video_faces', 'PredictWorker', 'run_path', 'partial_path', 'check_out', 'predict', 'predict_summary']
 
 # %% ../nbs/09_inference.ipynb #405d4caf
-import json, math, numbers, os, shutil, tempfile, time, warnings
+import json, math, numbers, os, tempfile, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -18,14 +18,17 @@ import cv2
 import torch
 from fastprogress.fastprogress import progress_bar
 from .core import (DeepfakeError, DataError, DataWarning, CLIP, atomic_write, list_videos, write_submission, versions, as_path, log_path,
-                                  take_options, no_more_options, check_engine, safe_name, finite, _leaves)
+                                  take_options, no_more_options, safe_name, finite, _leaves)
 from .video import Frames
 from .decoding import read_many
 from .faces import detect_tracks, torch_device
 from .crops import CropOptions, cut_faces, jpeg_bytes, failed_on, SHAPING, QUALITY
 from dataclasses import replace
 from concurrent.futures import Future
-from .model import ModelError, load_model, resolve_model, calibrate, model_paths
+from .model import ModelError
+from .saving import load_model, resolve_model, model_paths
+from .calibration import calibrate
+from .engines import Worker, check_engine, run_engine
 
 # %% ../nbs/09_inference.ipynb #12fef4fe
 TTA_ZOOM = 1.25
@@ -67,6 +70,7 @@ class Classifier:
     "An exported model that scores face crops: P(fake) for each crop and TTA view."
     def __init__(self, path, device=None, safe=True, weight=1.0, bs=ScoreOptions.bs):
         self.path, self.weight, self.bs, self.device = resolve_model(path, safe), float(weight), bs, torch_device(device)   # the file it reads
+        self._given = (device, safe, weight, bs)
         self.model, self.cfg = load_model(self.path, safe=safe, device=self.device)
         self.size = int(self.cfg['size'])
         self.mean, self.std = np.array(self.cfg['mean'], np.float32) * 255, np.array(self.cfg['std'], np.float32) * 255
@@ -90,6 +94,21 @@ class Classifier:
             x = torch.from_numpy((views[k:k + self.bs].astype(np.float32) - self.mean) / self.std).permute(0, 3, 1, 2).to(self.device)   # NHWC in memory: channels_last
             out.append(self.model(x.half() if self.half else x).float().softmax(1)[:, 1].cpu().numpy())
         return np.concatenate(out).reshape(len(crops), tta)
+
+    def __reduce__(self):
+        "A classifier travels (to a cluster worker) as its files, and loads where it lands, on that machine's device."
+        return _arrived, (model_files(self.path), *self._given)
+
+def model_files(path) -> dict:
+    "The files of the model at `path` (`.pth` and its `.json`, or a `.pkl`) as `{name: bytes}`."
+    p = Path(path)
+    return {f.name: f.read_bytes() for f in [p] + ([model_paths(p)['json']] if p.suffix != '.pkl' else [])}
+
+def _arrived(files, *args) -> Classifier:
+    "A `Classifier` of the model `files` (see `model_files`), written to a temporary folder that is gone once it is loaded."
+    with tempfile.TemporaryDirectory(prefix='deepfake_models_') as tmp:
+        for name, data in files.items(): (Path(tmp)/name).write_bytes(data)
+        return Classifier(Path(tmp)/next(n for n in files if not n.endswith('.json')), *args)
 
 # %% ../nbs/09_inference.ipynb #6fe7427a
 def agg_mean(p) -> float: return float(np.mean(p))
@@ -282,53 +301,34 @@ def _video_faces(det, fr, crop):
                 **(dict(status='ok', reason=note.rstrip('; ')) if cut else dict(status='no_face', reason=f"{note}no face in {len(fr)} frames")))
     return info, [b for _, b in cut], [t for t, _ in cut]
 
-def model_files(path) -> dict:
-    "The files of the model at `path` (`.pth` and its `.json`, or a `.pkl`) as `{name: bytes}`: how models travel to cluster workers."
-    p = Path(path)
-    return {f.name: f.read_bytes() for f in [p] + ([model_paths(p)['json']] if p.suffix != '.pkl' else [])}
-
-def _materialise(models, folder) -> list[Path]:
-    "Paths of `models` given as `model_files` dicts, written under `folder` (one subfolder each: two models may share a name)."
-    paths = []
-    for i, files in enumerate(models):
-        d = Path(folder)/str(i); d.mkdir(parents=True)
-        for name, data in files.items(): (d/name).write_bytes(data)
-        paths.append(d/next(n for n in files if not n.endswith('.json')))
-    return paths
-
 # %% ../nbs/09_inference.ipynb #bc58878b
-class PredictWorker:
-    "What predicts a shard of videos: the face detector, the models and a decoding process, built once (a cluster worker holds one)."
-    def __init__(self, models, weights=None, crop:CropOptions=None, score:ScoreOptions=None, safe=True, keep_crops=False, detector=None, clfs=None):
+class PredictWorker(Worker):
+    "What predicts a shard of videos: the face detector, the models `clfs` and a decoding process, built once (a cluster worker holds one)."
+    def __init__(self, clfs, crop:CropOptions=None, score:ScoreOptions=None, keep_crops=False, detector=None):
         self.crop, self.score, self.keep, self.pool = (crop or CropOptions()).for_stage('predict'), score or ScoreOptions(), keep_crops, None
         torch_device(self.crop.device)   # a device this machine lacks fails here, at once
-        self._det = detector or self.crop.new_detector()   # loads while the models do
-        if clfs is None and models and isinstance(models[0], dict):   # sent by the driver: this node may not see its disk
-            tmp = Path(tempfile.mkdtemp(prefix='deepfake_models_'))
-            try: clfs = load_models(_materialise(models, tmp), weights, self.crop.device, safe)
-            finally: shutil.rmtree(tmp, ignore_errors=True)   # loaded: the copies go now, not at close (a restarted actor never closes)
-        self.clfs = clfs or load_models(models, weights, self.crop.device, safe)
+        self._det = detector or self.crop.new_detector()
+        self.clfs = clfs
     @property
     def det(self):
         if isinstance(self._det, Future): self._det = self._det.result()
         return self._det
-    def scorer(self): return _Scorer(self.clfs, self.score)
     def stream(self, shard):
-        "Yield `(filename, (info, jpegs, tracks))` of each `(filename, path, n_frames)` of `shard`."
+        "Yield `(filename, (info, jpegs, tracks))` of each `(filename, path, n_frames)` of `shard` once it is scored (`score.bs` crops at a time, across videos)."
         if self.pool is None: self.pool = self.crop.new_pool()
-        ns = iter([it[2] for it in shard])
+        ns, sc, done = iter([it[2] for it in shard]), _Scorer(self.clfs, self.score), []
         def n():   # asked as each video is queued: a callable (the time budget) is asked then
             v = next(ns); return v() if callable(v) else v
         for (path, fr), (fn, _, _) in zip(read_many([it[1] for it in shard], pool=self.pool, **dict(self.crop.read_kw(), n=n)), shard):
-            yield fn, video_faces(self.det, fr, self.crop)
-    def __call__(self, shard) -> list:
-        "Each video's `(info, jpegs, tracks)`, `info` with its p_raw and label (jpegs and tracks only when `keep_crops`)."
-        sc, out = self.scorer(), []
-        for _, (info, jpegs, tracks) in self.stream(shard):
-            sc.add(info, jpegs, tracks)
-            out.append((info, jpegs if self.keep else [], tracks if self.keep else []))
+            info, jpegs, tracks = video_faces(self.det, fr, self.crop)
+            sc.add(info, jpegs, tracks); done.append((fn, (info, jpegs if self.keep else [], tracks if self.keep else [])))
+            waiting = {id(row) for row, _, _ in sc.pending}
+            yield from (d for d in done if id(d[1][0]) not in waiting)
+            done = [d for d in done if id(d[1][0]) in waiting]
         sc.flush()
-        return out
+        yield from done
+    @staticmethod
+    def lost(item, err): return dict(status='unreadable', reason=f"{item[1]}: {err}", seconds=0.0, transient=True), [], []
     def close(self):
         if self.pool is not None: self.pool.close(); self.pool = None
 
@@ -358,7 +358,7 @@ def _finish(rows, budget, budget_hours, prior) -> pd.DataFrame:
     log = pd.DataFrame(list(rows.values()), columns=LOG_COLS)
     left = log.status == ''
     if budget and budget.expired: log.loc[left, 'status'], log.loc[left, 'reason'] = 'out_of_time', f"the time budget of {budget_hours:g} h was spent"
-    else: log.loc[left, 'status'], log.loc[left, 'reason'] = 'not_run', 'the run stopped before this video'
+    else: log.loc[left, 'status'], log.loc[left, 'reason'] = 'not_run', 'the run stopped before this video was scored'
     unscored = (log.status == 'ok') & log.p_raw.isna()   # crops waiting to be scored when the run stopped
     log.loc[unscored, ['status', 'reason', 'label']] = ['not_run', 'the run stopped before its crops were scored', prior]
     return log
@@ -418,12 +418,9 @@ def predict(videos, models, out=None, crop:CropOptions=None, score:ScoreOptions=
     todo = _replay(rows, cache, crop, scorer) if cache is not None else [fn for fn, r in rows.items() if not r['status']]
     budget = Budget(budget_hours, len(todo), crop.frames) if budget_hours else None
     frames = budget.frames if budget else (lambda: crop.frames)   # asked as each video is queued
-    items, local = [(fn, rows[fn]['path']) for fn in todo], None
-    if engine == 'ray':   # each comes back scored; the workers get the models' files themselves
-        results = _ray_predict((PredictWorker, ([model_files(c.path) for c in clfs], [c.weight for c in clfs], crop, score, safe, cache is not None, detector)), items, frames, ray)
-    else:
-        local = PredictWorker(None, crop=crop, score=score, keep_crops=cache is not None, detector=detector, clfs=clfs)
-        results = local.stream([(fn, p, frames) for fn, p in items])        # scored here, a batch of crops at a time
+    scorer.flush()
+    items = [(fn, rows[fn]['path'], frames) for fn in todo]
+    results = run_engine(engine, PredictWorker, (clfs, crop, score, cache is not None, detector), items, options=ray)   # each comes back scored
     bar = progress_bar(results, total=len(items)) if progress and len(items) else results
     try:
         for fn, (info, jpegs, tracks) in bar:
@@ -431,12 +428,9 @@ def predict(videos, models, out=None, crop:CropOptions=None, score:ScoreOptions=
             if cache is not None and not info.get('transient') and info.get('status') != 'unreadable':   # a failure to read may be this setup's (decoders, device)
                 save_cached(_cache_file(cache, fn), {k: v for k, v in info.items() if k not in ('p_raw', 'label', 'seconds')}, jpegs, tracks, cache_key(rows[fn]['path'], crop))
             rows[fn].update({k: v for k, v in info.items() if k != 'transient'})
-            if local is not None: scorer.add(rows[fn], jpegs, tracks)
             if budget: budget.done(rows[fn]['frames'])
-        scorer.flush()
     finally:
-        if hasattr(results, 'close'): results.close()
-        if local is not None: local.close()
+        results.close()
         log = _finish(rows, budget, budget_hours, score.prior)
         if out is not None: _write_outputs(log, out, dict(models=[str(c.path) for c in clfs], weights=[c.weight for c in clfs], crop=asdict(crop),
                                            score=asdict(score), clip=_ensemble_clip(clfs, score), budget_hours=budget_hours, engine=engine, seconds=round(time.time() - t0, 1)))
@@ -449,9 +443,3 @@ def predict_summary(log, out=None, seconds=None, show=10) -> str:
     lines += [f"  {r.filename}: {r.status}, P(fake) {r.label:g}: {r.reason}" for r in log[log.status != 'ok'].head(show).itertuples()]
     if out is not None: lines.append(f"wrote {out}, {log_path(out)}")
     return '\n'.join(lines)
-
-def _ray_predict(worker, items, frames, options):
-    "`(filename, (info, jpegs, tracks))` of `items` from `worker` = (class, args) on a Ray cluster, `info` scored there; frames to read are set as a shard is sent."
-    from deepfake_detect.cluster import ray_map
-    return ray_map(worker[0], items, args=worker[1], key=lambda it: it[0], prepare=lambda it: (it[0], it[1], frames()), options=options,
-                   lost=lambda it, err: (dict(status='unreadable', reason=f"{it[1]}: {err}", seconds=0.0, transient=True), [], []))

@@ -13,7 +13,7 @@ import pandas as pd
 from .core import DeepfakeError, atomic_write, read_metadata, find_parts, find_test_dir, list_videos, versions, default_data_dir, finite
 from .video import probe_all
 from .crops import CropOptions, extract, extract_summary
-from .model import TrainOptions
+from .train import TrainOptions
 from .train import train_ensemble, train_summary
 from .inference import ScoreOptions, predict, predict_summary
 from .evaluate import evaluate, evaluate_summary

@@ -14,7 +14,8 @@ import cv2
 from .core import atomic_write, DataError
 from .crops import CropIndex
 from .tables import crop_table, pair_table
-from .model import kept_weights
+from .saving import kept_weights
+from .calibration import calibration_words
 
 # %% auto #0
 __all__ = ['CSS', 'SCRIPT', 'data_uri', 'pairs_figure', 'write_report']
@@ -93,19 +94,19 @@ def _faces_section(run) -> str:
                   ('fakes reusing their original\'s boxes', int(st.reused.sum()))])
     body += ('<p>Each column: an original\'s face crop, and below it the same frame of a fake made from it.</p>' + _img(fig, 'real and fake crops')) if fig else ''
     bad = st[st.status != 'ok']
-    if len(bad): body += '<h3>Videos without faces or unreadable</h3>' + _table(bad[['video', 'status', 'message']], index=False)
+    if len(bad): body += '<h3>Videos without faces or unreadable</h3>' + _table(bad[['video', 'status', 'reason']], index=False)
     return body
 
 def _training_section(run, model_json, n_models=1) -> str:
     mcfg = _read_json(_inside(run, model_json))
     if not mcfg: return _missing('no model in the run folder')
-    m, cal = mcfg.get('metrics', {}), mcfg.get('calibration') or {}
+    m = mcfg.get('metrics', {})
     tr = mcfg.get('train') or {}
     body = _kpis([('schedule', tr.get('sizes')), ('kept', f"{kept_weights(mcfg)} at {mcfg.get('size')} px"),
                   ('self-blended fakes', f"{tr['sbi']:.0%}, body at {tr.get('body_lr', 0.1):g} of the head's rate" if 'sbi' in tr else 'n/a'),
                   ('validation video AUC', f"{m['video_auc']:.3f}" if m.get('video_auc') is not None else 'n/a'),
                   ('validation video log loss', f"{m.get('video_logloss', float('nan')):.4f}"),
-                  ('calibration', f"T = {cal['T']:.2f}" if cal.get('method') == 'temperature' else str(mcfg.get('calibration'))),
+                  ('calibration', calibration_words(mcfg.get('calibration'))),
                   ('clip', f"{mcfg.get('clip', 'n/a')}"), ('training time', f"{mcfg.get('seconds', 0):.0f} s on {mcfg.get('device')}")]
                  + ([('ensemble', f"{n_models} models averaged (seeds from {tr.get('seed')}); the first shown")] if n_models > 1 else []))
     stem = Path(model_json).with_suffix('')

@@ -111,7 +111,7 @@ def test_a_video_that_kills_its_worker_is_recorded(cluster, bad_videos, tmp_path
     for n in ('odd_size.mp4', 'good.mp4', 'portrait.mp4', 'faceless.mp4'): shutil.copy(bad_videos/n, d/n)
     st = extract(d, tmp_path/'crops', frames=4, progress=False, engine='ray', detector=KillOn((346, 202)),
                  ray=RayOptions(shard=4, retries=1)).status.set_index('video')
-    msg = st.message['odd_size.mp4']
+    msg = st.reason['odd_size.mp4']
     assert st.status['odd_size.mp4'] == 'unreadable' and str(d/'odd_size.mp4') in msg and 'its worker died 2 times' in msg, msg
     assert st.status.drop(index='odd_size.mp4').to_dict() == {'good.mp4': 'ok', 'portrait.mp4': 'ok', 'faceless.mp4': 'no_face'}
 

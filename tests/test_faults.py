@@ -131,4 +131,4 @@ def test_a_video_damaged_in_the_middle_is_read_where_it_decodes(tmp_path):
     v = tmp_path/'v'; v.mkdir()
     make_damaged_middle(v/'damaged.mp4')
     st = extract(v, tmp_path/'c', frames=16, progress=False).status.set_index('video')
-    assert st.status['damaged.mp4'] == 'ok' and st.faces['damaged.mp4'] > 0, st.message['damaged.mp4']
+    assert st.status['damaged.mp4'] == 'ok' and st.faces['damaged.mp4'] > 0, st.reason['damaged.mp4']

@@ -2,13 +2,18 @@
 import ast, dataclasses, os
 from pathlib import Path
 from deepfake_detect.crops import CropOptions
-from deepfake_detect.model import TrainOptions
+from deepfake_detect.train import TrainOptions
 from deepfake_detect.inference import ScoreOptions
+from deepfake_detect.synth import SynthOptions
+
+OPTIONS = (CropOptions, TrainOptions, ScoreOptions, SynthOptions)
 
 PKG = Path(os.environ.get('DEEPFAKE_PKG_DIR') or Path(__file__).parents[1]/'deepfake_detect')
 # A parameter may share an option's name and value and still be another option: say so here, with the reason.
-NOT_THE_OPTION = {('cli.py', 'workers'): "synth's processes render videos; CropOptions' decode them",
-                  ('synth.py', 'workers'): "synth's processes render videos; CropOptions' decode them"}
+NOT_THE_OPTION = {('synth.py', 'workers'): "synth's processes render videos; CropOptions' decode them"}
+# An option whose name and value are common words for other things: not checked, with the reason.
+UNCHECKED = {('SynthOptions', 'seed'): "0 seeds many other random things (a sampler, a recipe, a figure's pick), each its own",
+             ('SynthOptions', 'fps'): "30 is also a video writer's frame rate, which synth passes on"}
 
 def _value(node):
     try: return ast.literal_eval(node)
@@ -27,13 +32,13 @@ def default_sites(src):
             yield node.targets[0].id.lower(), _value(node.value), node.lineno
 
 def restated_defaults(pkg=PKG) -> dict:
-    "For each option of CropOptions, TrainOptions and ScoreOptions with a default, where that default is written, if not exactly once."
+    "For each option of the `OPTIONS` classes with a default, where that default is written, if not exactly once."
     sites = [(p.name, n, v, l) for p in sorted(pkg.glob('*.py')) if not p.name.startswith('_') for n, v, l in default_sites(p.read_text())]
     bad = {}
-    for cls in (CropOptions, TrainOptions, ScoreOptions):
+    for cls in OPTIONS:
         for f in dataclasses.fields(cls):
             d = f.default
-            if d is None or isinstance(d, bool): continue   # None: "not said", worked out where it is used; flags are off by default
+            if d is None or isinstance(d, bool) or (cls.__name__, f.name) in UNCHECKED: continue   # None: "not said", worked out where it is used; flags are off by default
             where = [f"{file}:{line}" for file, n, v, line in sites if n == f.name and type(v) is not bool and v == d and (file, n) not in NOT_THE_OPTION]
             if len(where) != 1: bad[f"{cls.__name__}.{f.name}={d!r}"] = where
     return bad

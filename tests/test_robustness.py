@@ -17,12 +17,12 @@ def test_every_bad_video_gets_a_status_and_a_prediction(bad_videos, bad_local):
     st = pd.read_csv(crops/'status.csv', dtype={'video': str}).set_index('video')
     assert set(st.index) == set(CASES)
     for name, (allowed, what) in CASES.items():
-        assert st.status[name] in allowed, (name, what, st.status[name], st.message[name])
-        if st.status[name] != 'ok': assert isinstance(st.message[name], str) and len(st.message[name]) > 10, name
+        assert st.status[name] in allowed, (name, what, st.status[name], st.reason[name])
+        if st.status[name] != 'ok': assert isinstance(st.reason[name], str) and len(st.reason[name]) > 10, name
     for name, words in [('zero_bytes.mp4', 'empty file (0 bytes)'), ('random_bytes.mp4', 'not a readable video'), ('text_file.mp4', 'not a readable video'),
                         ('audio_only.mp4', 'has no video stream (audio only)'), ('truncated.mp4', 'truncated.mp4'), ('broken_link.mp4', 'no such file'),
                         ('folder.mp4', 'is a folder')]:
-        assert words in st.message[name] and name in st.message[name], (name, st.message[name])
+        assert words in st.reason[name] and name in st.reason[name], (name, st.reason[name])
     assert st.frames['one_frame.mp4'] == 1 and st.faces['one_frame.mp4'] >= 1
     idx = pd.read_csv(crops/'index.csv', dtype={'video': str})
     for name, (w, h) in [('portrait.mp4', (360, 640)), ('rotated_tag.mp4', (640, 360)), ('uhd_4k.mp4', (3840, 2160))]:

@@ -13,7 +13,7 @@ def test_train_cli_writes_a_model_that_loads_offline(cli, sample_crops, tmp_path
     for png in ('m_curves.png', 'm_roc.png'): assert (out.parent/png).stat().st_size > 1000
     cfg = json.loads(out.with_suffix('.json').read_text())
     assert cfg['arch'] == 'efficientnet_lite0' and cfg['size'] == cfg['best_stage_size'] in (64, 96) and cfg['n_valid_videos'] > 0
-    code = ("import torch; from deepfake_detect.model import load_model; m, c = load_model(%r); "
+    code = ("import torch; from deepfake_detect.saving import load_model; m, c = load_model(%r); "
             "print(m(torch.zeros(2, 3, c['size'], c['size'])).softmax(1).shape)") % str(out.with_suffix('.pth'))
     p = subprocess.run([sys.executable, '-c', code], env=offline_env, capture_output=True, text=True)
     assert p.returncode == 0 and 'torch.Size([2, 2])' in p.stdout, p.stderr
