@@ -1,6 +1,6 @@
 """Crops turned so that the eyes are level: does removing the head's roll before the model sees a face help it generalise?
 
-    python bench/aligned_crops.py --seeds 42,43,44,45 [--work /tmp/gen_aligned]
+    python -m bench.aligned_crops --seeds 42,43,44,45 [--work /tmp/gen_aligned]
 
 An experiment, not a feature: it replaces the package's cropping (`crops.cut_faces`, which extraction and prediction
 both use) and the mapping of landmarks into a crop (`data._in_crop`, for self-blends) *in this process only*, so that
@@ -13,8 +13,7 @@ rows of `bench/results/where.csv` (the same seeds, upright crops). Results: benc
 import argparse, math, sys
 from pathlib import Path
 import numpy as np, cv2
-sys.path.insert(0, str(Path(__file__).parent))
-import generalization as G
+from bench import generalization as G
 import deepfake_detect.crops as C, deepfake_detect.data as D, deepfake_detect.inference as I
 from deepfake_detect.crops import extract, BOX_COLS, LANDMARK_COLS
 from deepfake_detect.train import TrainOptions

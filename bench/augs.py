@@ -1,7 +1,7 @@
 """Experiment: train the defaults with the training augmentations changed, and score as bench/generalization.py does.
 
-    python bench/augs.py --variant tone --seeds 42,43,44,45
-    python bench/augs.py --variant soft --seeds 42,43,44,45
+    python -m bench.augs --variant tone --seeds 42,43,44,45
+    python -m bench.augs --variant soft --seeds 42,43,44,45
 
 On the held-out set the real faces' P(fake) falls as their faces get sharper and brighter (Spearman -0.70 with the
 Laplacian variance of the face's centre; -0.51 with its luminance, mostly between sources; four default models,
@@ -20,8 +20,7 @@ import argparse, sys
 from functools import partial
 from pathlib import Path
 import numpy as np, cv2
-sys.path.insert(0, str(Path(__file__).parent))
-import generalization as G
+from bench import generalization as G
 from deepfake_detect import data
 from deepfake_detect.train import TrainOptions
 

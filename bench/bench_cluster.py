@@ -1,6 +1,6 @@
 """Local engine vs Ray engine (2 workers on this machine) for `extract` and `predict`, run as a user runs them.
 
-    python bench/bench_cluster.py --model M.pth [--sample data/sample] [--dfdc /tmp/dfdc_bench] [--frames 32]
+    python -m bench.bench_cluster --model M.pth [--sample data/sample] [--dfdc /tmp/dfdc_bench] [--frames 32]
 
 For each data set and stage, runs `deepfake-detect extract|predict ... --engine local` and `--engine ray` (which starts
 a local Ray instance with this machine's CPUs: one worker per CPU) in a subprocess, and prints a markdown table: videos,
@@ -11,8 +11,7 @@ bench/bench_extract.py makes (1920x1080, 10 s, 300 frames).
 import argparse, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import pandas as pd
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_extract import tree_rss
+from bench.common import tree_rss
 
 EXE = Path(sys.executable).parent/'deepfake-detect'
 

@@ -1,6 +1,6 @@
 """Benchmark of decoding, face detection and extraction on DFDC-shaped videos (1920x1080, 10 s, 300 frames).
 
-    python bench/bench_extract.py [--data /tmp/dfdc_bench] [--videos 6] [--frames 32]
+    python -m bench.bench_extract [--data /tmp/dfdc_bench] [--videos 6] [--frames 32]
 
 Makes the videos with the sample generator once (kept in --data), then prints markdown tables:
 decode frames/s for `--frames` sampled frames (decord vs PyAV vs OpenCV, same videos), detection frames/s (batched vs
@@ -10,15 +10,7 @@ import argparse, os, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
-
-def make_videos(data, n):
-    from deepfake_detect.synth import make_dataset
-    if not (data/'train_sample_videos'/'metadata.json').exists():
-        t0 = time.time()
-        make_dataset(data, videos=n, test=0, size=(1920, 1080), seconds=10, fps=30, clips=False, scales=(1,), portrait_frac=0,
-                     workers=2, seed=0)
-        print(f"made {n} DFDC-shaped videos in {time.time() - t0:.0f} s\n")
-    return sorted((data/'train_sample_videos').glob('*.mp4'))
+from bench.common import make_videos, tree_rss
 
 def bench_decode(paths, n):
     from deepfake_detect.video import read_frames, probe
@@ -48,21 +40,6 @@ def bench_detect(paths, n):
                 'frames with a face': np.mean([np.mean([len(x) > 0 for x in fs]) for fs in faces])}))
     print(f"### Detect: MTCNN on CPU, {n} frames x {len(frames)} videos (auto scale for 1920 px: {auto:.2f})\n")
     print(pd.DataFrame(rows).round(2).to_markdown(index=False), '\n')
-
-def tree_rss(pid) -> float:
-    "Resident memory (MB) of process `pid` and all its descendants, from /proc."
-    kids, rss = {}, {}
-    for d in Path('/proc').iterdir():
-        if not d.name.isdigit(): continue
-        try:
-            st = (d/'stat').read_text(); ppid = int(st.rsplit(')', 1)[1].split()[1])
-            kids.setdefault(ppid, []).append(int(d.name))
-            rss[int(d.name)] = next(int(l.split()[1]) for l in (d/'status').read_text().splitlines() if l.startswith('VmRSS')) / 1024
-        except (OSError, StopIteration, ValueError, IndexError): pass
-    todo, total = [pid], 0.
-    while todo:
-        p = todo.pop(); total += rss.get(p, 0.); todo += kids.get(p, [])
-    return total
 
 def bench_extract(data, n, reuse):
     out = Path(tempfile.mkdtemp())/'crops'

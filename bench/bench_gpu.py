@@ -1,8 +1,8 @@
 """GPU figures: decode, detect, classify and the whole `predict`, CPU against GPU, on DFDC-shaped clips; GPU memory over many videos.
 
-    python bench/bench_gpu.py --videos DIR [--model M.pth] [--n 200] [--out gpu.json]
+    python -m bench.bench_gpu --videos DIR [--model M.pth] [--n 200] [--out gpu.json]
 
-DIR holds DFDC-shaped clips (1920x1080, 10 s, 300 frames; `python bench/bench_speed.py` makes them with `synth`).
+DIR holds DFDC-shaped clips (1920x1080, 10 s, 300 frames; `python -m bench.bench_speed` makes them with `synth`).
 Without --model a model is made with random weights (EfficientNet-Lite0 at 128 px, the demo's last size): the
 timings are the same as a trained model's, and the CPU/GPU agreement of its scores is still checked.
 

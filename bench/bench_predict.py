@@ -1,6 +1,6 @@
 """Benchmark of end-to-end inference on DFDC-shaped videos (1920x1080, 10 s, 300 frames): seconds per video by stage.
 
-    python bench/bench_predict.py --model models/x.pth [--data /tmp/dfdc_bench] [--videos 12] [--frames 32] [--tta 2]
+    python -m bench.bench_predict --model models/x.pth [--data /tmp/dfdc_bench] [--videos 12] [--frames 32] [--tta 2]
 
 Uses the videos bench_extract.py makes (made here if missing). Prints a markdown table of the stages measured one by
 one in this process (decode, detect, cut + JPEG, classify with TTA), then the whole `deepfake-detect predict` run as a
@@ -10,8 +10,7 @@ import argparse, os, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_extract import make_videos, tree_rss
+from bench.common import make_videos, tree_rss
 
 def by_stage(paths, model, n, tta):
     from deepfake_detect.video import read_frames

@@ -1,6 +1,6 @@
 """Extraction against the DFDC 1st-place extractor, and predict end to end, in one run on the same DFDC-shaped clips.
 
-    python bench/bench_speed.py --kernel-utils /path/to/dfdc_deepfake_challenge/kernel_utils.py [--videos 9] [--model M.pth]
+    python -m bench.bench_speed --kernel-utils /path/to/dfdc_deepfake_challenge/kernel_utils.py [--videos 9] [--model M.pth]
 
 The 1st-place team's `kernel_utils.py` (selimsef/dfdc_deepfake_challenge, MIT) is the user's copy: it is loaded from
 the path given, never committed here. Its `VideoReader.read_frames` (OpenCV, 32 frames spread over the clip) feeds its

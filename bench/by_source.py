@@ -1,6 +1,6 @@
 """Where on the held-out set does a model go wrong? AUC within each source footage, against the AUC of all videos pooled.
 
-    python bench/by_source.py RUN_DIR [RUN_DIR ...] [--labels data/heldout/labels.csv] [--key heldout] [--name NAME --out table.csv]
+    python -m bench.by_source RUN_DIR [RUN_DIR ...] [--labels data/heldout/labels.csv] [--key heldout] [--name NAME --out table.csv]
 
 Each RUN_DIR holds a `heldout.csv` (a submission: filename,label) as `bench/generalization.py` leaves it; with several,
 their P(fake) are averaged (an ensemble). A fake is grouped with the footage of the real video it was made from (its

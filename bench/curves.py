@@ -1,6 +1,6 @@
 """Gather the per-epoch history (`model_history.csv`) of variants that `bench/generalization.py` trained into one CSV, for plots.
 
-    python bench/curves.py --settings 'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4' 'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4 stage lr 0.5' \
+    python -m bench.curves --settings 'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4' 'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4 stage lr 0.5' \
         --seeds 42,43,44,45 --out bench/results/stage_lr_curves.csv
 """
 import argparse

@@ -1,13 +1,13 @@
 """The CPU decoders side by side, and decord judged as the library it is: speed, bad input, memory over many videos.
 
-    python bench/decoders.py --data /tmp/dfdc9 [--memory 200] [--bad]
+    python -m bench.decoders --data /tmp/dfdc9 [--memory 200] [--bad]
 
 Run it once in the project's environment (decord 0.6.0) and once in one where `pip install decord2` replaced it (same
 `import decord`) to compare the two; it prints which decord it measured. Three tables:
 
 - speed: seconds a video for 32 frames of each DFDC-shaped clip in `--data/videos` (one process, median of `--repeats`
   passes taken in turns), for decord, PyAV, `pyav_fast` and OpenCV, and whether each returned the frames PyAV did;
-- `--bad`: every case of `tests/badinput.py` (and a clip damaged in the middle) read by decord alone in a process of its own (killed after `--timeout`
+- `--bad`: every case of `bench/common.py` (and a clip damaged in the middle) read by decord alone in a process of its own (killed after `--timeout`
   seconds, so a hang shows as one), and by the whole `read_frames`;
 - `--memory N`: the resident memory of one process that opens a new decord reader for each of N videos (the sample's
   videos, every 10th a 1080p clip), as `read_frames` does: decord 0.6 leaked with a reader kept across videos (#197).
@@ -45,10 +45,9 @@ print(f"ok: {len(vr)} frames, {a.shape[2]}x{a.shape[1]}")
 """
 
 def bad(timeout):
-    sys.path.insert(0, str(ROOT/'tests'))
     import tempfile
     import shutil
-    from badinput import CASES, make_bad_videos, make_damaged_middle
+    from bench.common import CASES, make_bad_videos, make_damaged_middle
     from deepfake_detect.video import read_frames
     d = Path(tempfile.mkdtemp())/'videos'
     make_bad_videos(d)
@@ -91,7 +90,7 @@ if __name__ == '__main__':
         print(f"### Speed: 32 frames of each of {len(paths)} clips in {a.data}/videos, one process, median of {a.repeats}\n")
         print(speed(paths, a.repeats).round(3).to_markdown(index=False), '\n')
     if a.bad:
-        print(f"### Bad input: the cases of tests/badinput.py\n")
+        print(f"### Bad input: the cases of bench/common.py\n")
         print(bad(a.timeout).to_markdown(index=False), '\n')
     if a.memory:
         print(f"### Memory: resident MB of one process after reading N videos with a new decord reader each\n")

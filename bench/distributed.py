@@ -1,6 +1,6 @@
 """One training on one process against the same on two (`train --nprocs 2`, gloo on the CPU): validation figures and time.
 
-    python bench/distributed.py --crops /tmp/ref/crops --seeds 42,43 --work /tmp/distbench
+    python -m bench.distributed --crops /tmp/ref/crops --seeds 42,43 --work /tmp/distbench
 
 --crops: the demo's training crops (`deepfake-detect extract data/sample/train_sample_videos CROPS`, 32 frames a video).
 Each seed is trained with the defaults (the demo's schedule), once with --nprocs 1 and once with --nprocs 2, through the

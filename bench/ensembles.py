@@ -1,7 +1,7 @@
 """Ensembles of seeds: what averaging the P(fake) of k models trained with different seeds does, from the predictions
 `bench/generalization.py` left in its work folder (one folder per variant, with test.csv and heldout.csv).
 
-    python bench/ensembles.py --settings 'sbi 0.5 body lr 0.3' --seeds 42,43,44,45 --out bench/results/ensembles.csv
+    python -m bench.ensembles --settings 'sbi 0.5 body lr 0.3' --seeds 42,43,44,45 --out bench/results/ensembles.csv
 
 For k = 1 ... len(seeds), every k-subset of the seeds' models is scored as `predict` would score it with all of them
 (`--model` repeated): the mean of the members' calibrated P(fake), clipped at the widest of their clip bounds. Prints the

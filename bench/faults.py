@@ -1,7 +1,7 @@
 """The recipes of issue 14 ("faults that must not stick") and issue 35 ("faults, round two"), run as a user runs them:
 each must end in a complete submission (or finished extraction) or in one line and exit 2, with no user file changed.
 
-    python bench/faults.py --model runs/demo/models/sample.pth
+    python -m bench.faults --model runs/demo/models/sample.pth
 
 Prints a markdown table: the recipe, the exit code, and what it left (statuses, rows, or the one-line message).
 The same cases have tests in tests/test_faults.py, tests/test_faults_35.py, tests/test_cluster.py and the notebooks.
@@ -13,7 +13,6 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT/'data'/'sample'
 EXE = str(Path(sys.executable).parent/'deepfake-detect')
-sys.path.insert(0, str(ROOT/'tests'))
 
 def run(*args):
     r = subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, cwd=ROOT, timeout=1200)
@@ -73,11 +72,10 @@ def main(model, tmp, only=None):
     rc, tb, msg = run('synth', '--out', dfdc, '--videos', 4)
     row('5. synth --out an existing DFDC folder', rc, tb, msg)
     # 6. memory: an 8K clip and a crowd of 40 faces
-    from badinput import make_8k_and_crowd, make_damaged_middle
+    from bench.common import make_8k_and_crowd, make_damaged_middle
     m = tmp/'m8k'
     make_8k_and_crowd(m)
-    sys.path.insert(0, str(ROOT/'bench'))
-    from bench_extract import tree_rss
+    from bench.common import tree_rss
     import time
     proc = subprocess.Popen([EXE, 'extract', str(m), str(tmp/'mc'), '--frames', '32'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     peak = 0
@@ -110,7 +108,7 @@ def _shm(folder, out):
 def round_two(model, tmp, row):
     "Issue 35's recipes, as rows of the same table."
     import signal, time
-    from badinput import make_thin, make_damaged_start, make_damaged_middle
+    from bench.common import make_thin, make_damaged_start, make_damaged_middle
     from deepfake_detect.video import write_video, iter_frames
     v = few(tmp/'r2', 3)
     try:

@@ -1,6 +1,6 @@
 """Build the held-out set: real footage of people the sample never shows, and face swaps made by a recipe that is not in `synth`.
 
-    python bench/heldout.py --shared ../shared/data --gifs /path/to/intel-iot-devkit/sample-videos/preview --out data/heldout
+    python -m bench.heldout --shared ../shared/data --gifs /path/to/intel-iot-devkit/sample-videos/preview --out data/heldout
 
 Nothing here is used to train or tune a model; it exists to measure whether one generalises. It shares with the
 bundled sample no person, no footage and no recipe:

@@ -1,6 +1,6 @@
 """The write-up's lessons, rerun on the sample: one row per experiment with log loss, AUC and seconds, from one script.
 
-    python bench/lessons.py [--model runs/demo/models/sample.pth] [--dfdc DIR] [--groups inference,decoders,training]
+    python -m bench.lessons [--model runs/demo/models/sample.pth] [--dfdc DIR] [--groups inference,decoders,training]
 
 inference  the demo's model on data/sample/test_videos: aggregation within a track (mean, median, confident, max),
            TTA views 1/2/4, frames per video 8/16/32, detection on every 2nd frame. Crops are cached per crop setting,
@@ -20,7 +20,6 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE, HELDOUT = ROOT/'data'/'sample', ROOT/'data'/'heldout'
-sys.path.insert(0, str(ROOT/'bench'))
 
 def _eval(sub):
     from deepfake_detect.evaluate import evaluate
@@ -70,7 +69,7 @@ def training_rows(work, have=()):
     from deepfake_detect.crops import extract, CropIndex
     from deepfake_detect.train import TrainOptions
     from deepfake_detect.train import train
-    from generalization import score
+    from bench.generalization import score
     from contextlib import nullcontext
     crops = work/'crops'
     extract(SAMPLE/'train_sample_videos', crops, frames=32, progress=False)

@@ -1,6 +1,6 @@
 """Compare variants with a baseline seed by seed: mean difference and its standard error over the seeds both ran.
 
-    python bench/paired.py bench/results/average.csv bench/results/source.csv [more.csv ...]
+    python -m bench.paired bench/results/average.csv bench/results/source.csv [more.csv ...]
 
 Each CSV is a table `bench/generalization.py` (or a script built on it) wrote: one row per variant, named '... seed N'.
 The first file's rows are the baseline; every other variant is paired with the baseline row of the same seed.

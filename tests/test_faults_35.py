@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import ROOT, SAMPLE
-from badinput import make_thin, make_damaged_start
+from bench.common import make_thin, make_damaged_start
 from deepfake_detect.core import read_submission, validate_submission
 
 EXE = Path(sys.executable).parent/'deepfake-detect'

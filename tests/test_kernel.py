@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT, SAMPLE, kaggle_env
-from badinput import make_thin
+from bench.common import make_thin
 
 pytestmark = pytest.mark.slow   # runs the Kaggle notebook in a fresh virtual environment: `make test-all` (CI) runs it, `make test` does not
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 from conftest import ROOT, SAMPLE
-from badinput import CASES
+from bench.common import CASES
 from deepfake_detect.core import DeepfakeError, read_submission, validate_submission, list_videos
 
 EXE = Path(sys.executable).parent/'deepfake-detect'

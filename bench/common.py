@@ -1,5 +1,6 @@
-"Bad inputs built as real files, shared by the robustness tests and bench/robustness.py."
-import json, os, shutil
+"""What the benchmarks and the tests share: DFDC-shaped clips, a process tree's memory, and bad inputs built as real files
+(the robustness tests and bench/robustness.py, bench/faults.py, bench/decoders.py)."""
+import json, os, shutil, time
 from fractions import Fraction
 from pathlib import Path
 import av, cv2, numpy as np
@@ -7,6 +8,31 @@ from deepfake_detect.video import write_video, iter_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT/'data'/'sample'/'train_sample_videos'
+
+def make_videos(data, n):
+    "`n` DFDC-shaped clips (1920x1080, 10 s, 30 fps; originals and their fakes, with metadata.json) in `data`, made once."
+    from deepfake_detect.synth import make_dataset
+    if not (data/'train_sample_videos'/'metadata.json').exists():
+        t0 = time.time()
+        make_dataset(data, videos=n, test=0, size=(1920, 1080), seconds=10, fps=30, clips=False, scales=(1,), portrait_frac=0,
+                     workers=2, seed=0)
+        print(f"made {n} DFDC-shaped videos in {time.time() - t0:.0f} s\n")
+    return sorted((data/'train_sample_videos').glob('*.mp4'))
+
+def tree_rss(pid) -> float:
+    "Resident memory (MB) of process `pid` and all its descendants, from /proc."
+    kids, rss = {}, {}
+    for d in Path('/proc').iterdir():
+        if not d.name.isdigit(): continue
+        try:
+            st = (d/'stat').read_text(); ppid = int(st.rsplit(')', 1)[1].split()[1])
+            kids.setdefault(ppid, []).append(int(d.name))
+            rss[int(d.name)] = next(int(l.split()[1]) for l in (d/'status').read_text().splitlines() if l.startswith('VmRSS')) / 1024
+        except (OSError, StopIteration, ValueError, IndexError): pass
+    todo, total = [pid], 0.
+    while todo:
+        p = todo.pop(); total += rss.get(p, 0.); todo += kids.get(p, [])
+    return total
 
 def face_frames(n):
     "`n` frames of a real photo clip of the sample (one face, well lit)."
