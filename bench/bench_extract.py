@@ -13,7 +13,8 @@ import pandas as pd
 from bench.common import make_videos, tree_rss
 
 def bench_decode(paths, n):
-    from deepfake_detect.video import read_frames, probe
+    from deepfake_detect.video import probe
+    from deepfake_detect.decoders import read_frames
     rows = []
     for dec in ('decord', 'pyav', 'opencv'):
         secs = []
@@ -25,7 +26,7 @@ def bench_decode(paths, n):
     print(pd.DataFrame(rows).round(2).to_markdown(index=False), '\n')
 
 def bench_detect(paths, n):
-    from deepfake_detect.video import read_frames
+    from deepfake_detect.decoders import read_frames
     from deepfake_detect.faces import Detector, detect_scale
     det = Detector(device='cpu')
     frames = [read_frames(p, n=n).data for p in paths[:3]]

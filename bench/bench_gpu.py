@@ -66,7 +66,8 @@ def environment(path):
     return r
 
 def decode_stage(paths, reps):
-    from deepfake_detect.video import read_frames, to_host, VideoError
+    from deepfake_detect.video import VideoError
+    from deepfake_detect.decoders import read_frames, to_host
     ref = read_frames(paths[0], n=32, device='cpu', decoders=('pyav',)).data
     rows = []
     for name, device in (('pyav', 'cpu'), ('nvdec', 'cuda:0')):   # decord's FFmpeg and PyNvVideoCodec's crash one process together: decord is timed in bench_speed.py
@@ -89,7 +90,7 @@ def _match_iou(a, b):
     return float(np.mean(ious)) if ious else float('nan')
 
 def detect_stage(paths, reps):
-    from deepfake_detect.video import read_frames
+    from deepfake_detect.decoders import read_frames
     from deepfake_detect.faces import Detector
     frames = [read_frames(p, n=32, device='cpu', decoders=('pyav',)) for p in paths]
     on_gpu = [torch.from_numpy(f.data).cuda() for f in frames] if torch.cuda.is_available() else []

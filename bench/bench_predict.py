@@ -13,7 +13,7 @@ import pandas as pd
 from bench.common import make_videos, tree_rss
 
 def by_stage(paths, model, n, tta):
-    from deepfake_detect.video import read_frames
+    from deepfake_detect.decoders import read_frames
     from deepfake_detect.faces import Detector, detect_tracks
     from deepfake_detect.crops import cut_faces, jpeg_bytes, CropOptions, QUALITY
     from deepfake_detect.inference import Classifier, _unjpeg

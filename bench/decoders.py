@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def rss_mb() -> float: return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 def speed(paths, repeats, n=32):
-    from deepfake_detect.video import read_frames
+    from deepfake_detect.decoders import read_frames
     decs = ('decord', 'pyav', 'pyav_fast', 'opencv')
     secs, same = {d: [] for d in decs}, {d: True for d in decs}
     for _ in range(repeats):   # in turns: a busy moment of the machine falls on every decoder
@@ -48,7 +48,7 @@ def bad(timeout):
     import tempfile
     import shutil
     from bench.common import CASES, make_bad_videos, make_damaged_middle
-    from deepfake_detect.video import read_frames
+    from deepfake_detect.decoders import read_frames
     d = Path(tempfile.mkdtemp())/'videos'
     make_bad_videos(d)
     shutil.copy(d/'good.mp4', d/'damaged_middle.mp4'); make_damaged_middle(d/'damaged_middle.mp4')

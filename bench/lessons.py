@@ -46,7 +46,7 @@ def inference_rows(model, work, have=()):
     return rows
 
 def decoder_rows(dfdc, n=6):
-    from deepfake_detect.video import read_frames
+    from deepfake_detect.decoders import read_frames
     paths = sorted(Path(dfdc).glob('*.mp4'))[:n]
     rows = []
     for d in ('decord', 'pyav', 'opencv'):

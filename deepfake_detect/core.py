@@ -17,7 +17,7 @@ __all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'SPLIT', 'VALID_PCT', 'SEED', 'C
            'split_by_original', 'first_originals', 'split_by_part', 'check_split', 'list_videos', 'find_test_dir',
            'read_submission', 'submission_problems', 'validate_submission', 'write_submission', 'default_data_dir',
            'safe_name', 'log_path', 'log_loss', 'clipped_log_loss', 'take_options', 'no_more_options', 'finite',
-           'versions']
+           'versions', 'torch_device']
 
 # %% ../nbs/00_core.ipynb #fba642d1
 class DeepfakeError(Exception):
@@ -349,3 +349,16 @@ def versions() -> dict:
         try: res[name.replace('-', '_')] = md.version(name)
         except md.PackageNotFoundError: res[name.replace('-', '_')] = None
     return res
+
+# %% ../nbs/00_core.ipynb #co0dev02
+def torch_device(device=None):
+    "The torch device for `device` (None or 'auto': the first GPU if there is one); asking for a GPU this machine does not have is an error."
+    import torch
+    if device in (None, 'auto'): return torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError): raise DeepfakeError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'") from None
+    if d.type == 'cuda':
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (d.index or 0) >= n: raise DeepfakeError(f"device {device}: this machine has {n} CUDA GPU{'s' if n != 1 else ''}; use --device cpu or auto")
+    elif d.type != 'cpu': raise DeepfakeError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'")
+    return d

@@ -19,10 +19,10 @@ import pandas as pd
 import cv2
 from fastprogress.fastprogress import progress_bar
 from .core import (DeepfakeError, DataError, atomic_write, read_metadata, list_videos, as_path, take_options, no_more_options,
-                                  safe_name, finite, versions)
-from .video import Frames, to_host, DECODERS, GPU_DECODERS, MAX_SIDE, nvdec_available
-from .decoding import read_many, decoding_pool, WORKERS, TIMEOUT
-from .faces import Detector, Face, Track, crop_box, detect_tracks, torch_device, MARGIN, MIN_PROB, MIN_FACE
+                                  safe_name, finite, versions, torch_device)
+from .decoders import Frames, to_host, DECODERS, GPU_DECODERS, MAX_SIDE, nvdec_available
+from .readahead import read_many, decoding_pool, WORKERS, TIMEOUT
+from .faces import Detector, Face, Track, crop_box, detect_tracks, MARGIN, MIN_PROB, MIN_FACE
 from .engines import Worker, check_engine, run_engine
 from concurrent.futures import Future, ThreadPoolExecutor
 

@@ -14,7 +14,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from fastai.callback.core import Callback
 from .core import DeepfakeError
-from .faces import torch_device
+from .core import torch_device
 
 # %% ../nbs/08a_distributed.ipynb #da000006
 def setup_ranks(device=None, timeout=1800) -> tuple[int, int]:

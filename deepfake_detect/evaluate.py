@@ -12,8 +12,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 from sklearn.metrics import roc_auc_score, roc_curve
 from .core import DataError, atomic_write, label2y, log_loss, clipped_log_loss, read_submission, validate_submission, read_part, log_path
-from .video import Frames
-from .decoding import read_many, TIMEOUT
+from .decoders import Frames
+from .readahead import read_many, TIMEOUT
 from .faces import Detector, crop_box
 
 # %% auto #0

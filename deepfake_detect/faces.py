@@ -10,12 +10,12 @@ from dataclasses import dataclass, field, replace
 import math
 import numpy as np
 import cv2
-from .core import DeepfakeError
+from .core import DeepfakeError, torch_device
 
 # %% auto #0
-__all__ = ['MARGIN', 'SCALES', 'MAX_FACES', 'MIN_PROB', 'MIN_FACE', 'Face', 'crop_box', 'iou', 'detect_scale', 'torch_device',
-           'pyramid_min', 'Detector', 'show_faces', 'Track', 'link_tracks', 'filter_tracks', 'interpolate_track',
-           'key_frames', 'refine_tracks', 'detect_tracks', 'coverage']
+__all__ = ['MARGIN', 'SCALES', 'MAX_FACES', 'MIN_PROB', 'MIN_FACE', 'Face', 'crop_box', 'iou', 'detect_scale', 'pyramid_min',
+           'Detector', 'show_faces', 'Track', 'link_tracks', 'filter_tracks', 'interpolate_track', 'key_frames',
+           'refine_tracks', 'detect_tracks', 'coverage']
 
 # %% ../nbs/03_faces.ipynb #d4a1aeb7
 @dataclass
@@ -60,18 +60,6 @@ def detect_scale(frame_size, scales=SCALES) -> float:
     return next(s for limit, s in scales if long < limit)
 
 # %% ../nbs/03_faces.ipynb #549077d9
-def torch_device(device=None) -> torch.device:
-    "The torch device for `device` (None or 'auto': the first GPU if there is one); asking for a GPU this machine does not have is an error."
-    import torch
-    if device in (None, 'auto'): return torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')
-    try: d = torch.device(device)
-    except (RuntimeError, TypeError): raise DeepfakeError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'") from None
-    if d.type == 'cuda':
-        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if (d.index or 0) >= n: raise DeepfakeError(f"device {device}: this machine has {n} CUDA GPU{'s' if n != 1 else ''}; use --device cpu or auto")
-    elif d.type != 'cpu': raise DeepfakeError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'")
-    return d
-
 def _per_frame(boxes, probs, points, n) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     "MTCNN's batch output, whatever its shape, as n (boxes (k,4), probs (k,), landmarks (k,5,2)) triples."
     out = []

@@ -18,10 +18,10 @@ import cv2
 import torch
 from fastprogress.fastprogress import progress_bar
 from .core import (DeepfakeError, DataError, DataWarning, CLIP, atomic_write, list_videos, write_submission, versions, as_path, log_path,
-                                  take_options, no_more_options, safe_name, finite, _leaves)
-from .video import Frames
-from .decoding import read_many
-from .faces import detect_tracks, torch_device
+                                  take_options, no_more_options, safe_name, finite, _leaves, torch_device)
+from .decoders import Frames
+from .readahead import read_many
+from .faces import detect_tracks
 from .crops import CropOptions, cut_faces, jpeg_bytes, failed_on, SHAPING, QUALITY
 from dataclasses import replace
 from concurrent.futures import Future

@@ -32,13 +32,12 @@ from fastai.metrics import accuracy, RocAucBinary
 from fastai.torch_core import set_seed
 from sklearn.metrics import roc_auc_score, roc_curve
 from .core import (DeepfakeError, CLIP, SPLIT, VALID_PCT, SEED, atomic_write, clipped_log_loss, finite, versions, take_options,
-                                  no_more_options)
+                                  no_more_options, torch_device)
 from .crops import CropIndex, SHAPING
 from .data import ZOOM, crop_table, crop_dls, check_landmarks
 from .model import create_model, model_config, output_shapes, splitter, ARCH, WEIGHTS, DROPOUT
 from .calibration import calibrate, fit_calibration, choose_clip, CALIBRATION_CHOICES
 from .saving import export_model, load_model, model_paths, check_model_out, kept_weights
-from .faces import torch_device
 from .distributed import setup_ranks, is_main, bare, DataParallel, run_ranks
 
 # %% ../nbs/08_train.ipynb #1a385e8a

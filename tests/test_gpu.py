@@ -9,16 +9,16 @@ from conftest import SAMPLE
 
 def _tensor_decoder(path, n, kw, device, size=None):
     "PyAV's frames handed back as a torch tensor, under the GPU decoder's name: what `nvdec` returns, on the CPU."
-    from deepfake_detect.video import _read_pyav
+    from deepfake_detect.decoders import _read_pyav
     d, i, f, nf, _ = _read_pyav(path, n, kw, device, size)
     return torch.from_numpy(d), i, f, nf, 'nvdec-test'
 
 def test_tensor_frames_give_the_same_answers(quick_model, tmp_path, monkeypatch):
-    from deepfake_detect import video
+    from deepfake_detect import decoders
     from deepfake_detect.inference import predict
     vids = tmp_path/'videos'; vids.mkdir()
     for p in sorted((SAMPLE/'test_videos').glob('*.mp4'))[:6]: shutil.copy(p, vids/p.name)
-    monkeypatch.setitem(video.DECODERS, 'nvdec', _tensor_decoder)   # read in threads of this process: the stand-in is seen there
+    monkeypatch.setitem(decoders.DECODERS, 'nvdec', _tensor_decoder)   # read in threads of this process: the stand-in is seen there
     a = predict(vids, [quick_model], device='cpu', decoders='nvdec,pyav', frames=8, progress=False)
     b = predict(vids, [quick_model], device='cpu', decoders='pyav', frames=8, progress=False)
     assert (a.decoder == 'nvdec-test').all(), a.decoder.tolist()

@@ -168,7 +168,7 @@ def test_fuzz_damaged_videos_end_without_crash_or_hang(cli, quick_model, tmp_pat
 def test_decoding_processes_die_with_their_parent(tmp_path):
     "A job killed with SIGKILL (a driver, or a Ray worker) leaves no decoding process behind holding its memory."
     script = tmp_path/'parent.py'
-    script.write_text("import time\nfrom deepfake_detect.decoding import decoding_pool\n"
+    script.write_text("import time\nfrom deepfake_detect.readahead import decoding_pool\n"
                       "if __name__ == '__main__':\n"
                       "    pool = decoding_pool(2)\n"
                       "    [f.result(120) for f in [pool.submit('/nonexistent.mp4', dict(n=1)) for _ in range(4)]]\n"

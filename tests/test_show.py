@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np, torch
 out, crops, sample = map(Path, sys.argv[1:4])
 from deepfake_detect.faces import Detector, show_faces
-from deepfake_detect.video import read_frames
+from deepfake_detect.decoders import read_frames
 from deepfake_detect.crops import CropIndex, show_crops
 from deepfake_detect.data import show_batch
 from deepfake_detect.synth import show_pair
