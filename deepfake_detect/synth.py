@@ -21,7 +21,7 @@ from PIL import Image
 from fastprogress.fastprogress import progress_bar
 from .core import DeepfakeError, DataError, atomic_write, write_submission, default_data_dir, take_options, no_more_options
 from .video import VideoWriter, VIDEO_FILES, iter_frames, probe
-from .faces import MIN_PROB
+from .faces import Detector, MIN_PROB
 from .blend import MASKS, blend, color_transfer, similarity, shape_mask, deform_mask, source_transform
 
 # %% ../nbs/12_synth.ipynb #4fc8efc1
@@ -54,44 +54,37 @@ class FacePhoto:
     @property
     def face_size(self) -> float: return float(self.box[3] - self.box[1])
 
-def _mtcnn():
-    from facenet_pytorch import MTCNN
-    return MTCNN(keep_all=True, device='cpu', post_process=False)
+def _detector():
+    "The package's `faces.Detector` as synth uses it: on the CPU, frames at full size, MTCNN's own smallest face, every face with its probability."
+    return Detector(device='cpu', min_prob=0.0, min_face=20, scales=((float('inf'), 1.0),), batch_size=16, max_faces=64)
+
+def _area(f) -> float: return float((f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
 
 def load_photos(paths, max_side=1024, min_prob=MIN_PROB) -> list[FacePhoto]:
     "Load the photos at `paths` and locate the largest confident face in each (photos without one are skipped)."
-    det, res, skipped = _mtcnn(), [], []
+    det, res, skipped = _detector(), [], []
     for p in paths:
         try: img = Image.open(p).convert('RGB')
         except OSError: skipped.append(f'{p} (not an image)'); continue
         img.thumbnail((max_side, max_side), Image.LANCZOS)
         img = np.asarray(img)
-        boxes, probs, lmks = det.detect(img, landmarks=True)
-        if boxes is None: skipped.append(f'{p} (no face)'); continue
-        # facenet-pytorch returns object arrays under recent numpy: make them numbers
-        boxes, probs, lmks = np.asarray(boxes, float), np.asarray(probs, float), np.asarray(lmks, float)
-        ok = probs >= min_prob
-        if not ok.any(): skipped.append(f'{p} (no confident face)'); continue
-        i = np.argmax(np.where(ok, (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), -1))
-        res.append(FacePhoto(str(p), identity_of(p), img, boxes[i], lmks[i]))
+        faces = det.detect(img[None])[0]
+        if not faces: skipped.append(f'{p} (no face)'); continue
+        ok = [f for f in faces if f.prob >= min_prob]
+        if not ok: skipped.append(f'{p} (no confident face)'); continue
+        f = max(ok, key=_area)
+        res.append(FacePhoto(str(p), identity_of(p), img, f.box, f.landmarks))
     if skipped: warnings.warn(f"skipped {len(skipped)} photos: {', '.join(skipped[:5])}")
     return res
 
 # %% ../nbs/12_synth.ipynb #e7ec1626
 def _faces_in(det, frames, min_prob=MIN_PROB) -> list:
-    "Per frame, the (box, landmarks, prob) of every confident face MTCNN finds."
-    out = []
-    for k in range(0, len(frames), 16):
-        boxes, probs, lms = det.detect(np.stack(frames[k:k + 16]), landmarks=True)
-        for b, p, l in zip(boxes if boxes is not None else [None] * len(frames[k:k + 16]), probs if probs is not None else [None] * 16, lms if lms is not None else [None] * 16):
-            if b is None: out.append([]); continue
-            b, p, l = np.asarray(b, float).reshape(-1, 4), np.asarray(p, float).reshape(-1), np.asarray(l, float).reshape(-1, 5, 2)
-            out.append([(bb, ll, pp) for bb, ll, pp in zip(b, l, p) if pp >= min_prob])
-    return out
+    "Per frame, the (box, landmarks, prob) of every confident face the detector finds."
+    return [[(f.box, f.landmarks, f.prob) for f in fs if f.prob >= min_prob] for fs in det.detect(np.stack(frames))] if len(frames) else []
 
 def clip_faces(frames, det=None, min_prob=MIN_PROB) -> list:
     "`(box, landmarks)` of the main face in each of `frames` (same size, uint8 RGB), or None where it is not found."
-    found, prev, res = _faces_in(det or _mtcnn(), list(frames), min_prob), None, []
+    found, prev, res = _faces_in(det or _detector(), list(frames), min_prob), None, []
     for fs in found:
         if not fs: res.append(None); continue
         if prev is None: pick = max(fs, key=lambda f: (f[0][2] - f[0][0]) * (f[0][3] - f[0][1]))
@@ -133,7 +126,7 @@ def clip_frames(path, size, seconds, fps, start=0.0, face_frac=None) -> list:
 
 def clip_windows(folder, seconds, min_face=0.8) -> list[tuple[str, float]]:
     "`(path, start)` of the windows of `seconds` of the videos under `folder` whose main face shows in at least `min_face` of 5 frames."
-    det, res = _mtcnn(), []
+    det, res = _detector(), []
     for p in sorted(q for q in Path(folder).rglob('*') if q.suffix.lower() in VIDEO_FILES):
         info = probe(p)
         for k in range(max(int(info.duration >= 0.75 * seconds), int((info.duration + 1e-6) // seconds))):   # a short clip gives one (its end held)
