@@ -130,7 +130,7 @@ Torch, torchvision, fastai, OpenCV, numpy, pandas and scikit-learn come from the
     return files
 
 def make_bundle(out_dir, models, python_version=None, find_links=None, deps=BUNDLE_DEPS, max_mb=KAGGLE_MB) -> list[Path]:
-    "Write the offline bundle (wheels, models, requirements.txt, README.md, bundle.json) to `out_dir`, at most `max_mb` MB; with `python_version`, its wheels are checked to install under that Python where one is here. Returns its files."
+    "Write the offline bundle (wheels, models, requirements.txt, README.md, bundle.json) to `out_dir`; its files."
     out = Path(out_dir)
     _check_bundle(out, models)
     _check_size(sum(f.stat().st_size for m in models for f in (Path(m), model_paths(m)['json'])), max_mb, 'its models alone')   # before any download

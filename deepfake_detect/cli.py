@@ -221,5 +221,5 @@ def main(argv=None) -> int:
     if argv[0] not in COMMANDS:
         print(f"{prog}: error: unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)}", file=sys.stderr); return 2
     rc = run(COMMANDS[argv[0]], argv[1:], f'{prog} {argv[0]}')
-    if console: gc.freeze()   # the process ends now: its last garbage collection would walk every object torch made (1 s of 1.3 s of exit on 2 cores)
+    if console: gc.freeze()   # the process ends now: its last garbage collection would walk every object torch made (bench/logs/speed.md)
     return rc

@@ -132,7 +132,7 @@ def _cause(e) -> str:
     return found[-1].strip() if found else str(e).splitlines()[0]
 
 def _start(ray, Actor, worker, n, lost, timeout=None, asks=''):
-    "`n` actors holding `worker`, checked to have started: one that cannot be built stops the run with its cause; those the cluster cannot place within `timeout` are given up (the run goes on with the rest, or stops if none started)."
+    "`n` actors holding `worker`, checked to have started; those the cluster cannot place in `timeout` are given up."
     actors = [Actor.remote(*worker) for _ in range(n)]
     refs = [a.ready.remote() for a in actors]
     ready, waiting = ray.wait(refs, num_returns=len(refs), timeout=timeout)

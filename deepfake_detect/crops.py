@@ -352,9 +352,7 @@ class ExtractWorker(Worker):
 # %% ../nbs/05_crops.ipynb #925b6937
 def extract(videos, out_dir, crop:CropOptions=None, reuse_originals=True, retry_failed=False, detector=None, engine='local', ray=None,
             progress=True, **kwargs) -> CropIndex:
-    """Extract face crops of `videos` (see `video_table`) into `out_dir` with `crop` options (or their fields as keywords); resumable.
-    A video that failed for a reason that may pass (a timeout, a lost worker) is tried again by the next run; `retry_failed` tries every failure again.
-    `engine='ray'` shards the videos across the workers of a Ray cluster (`ray`: options of `cluster.RayOptions`)."""
+    "Extract the face crops of `videos` into `out_dir` as `crop` (or its fields as keywords) says; resumable."
     crop = take_options(CropOptions, crop, kwargs).for_stage('extract'); no_more_options(kwargs, 'extract')
     check_engine(engine)
     out = Path(out_dir); _check_ours(out)

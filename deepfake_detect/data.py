@@ -212,7 +212,7 @@ def check_landmarks(tbl, root='the crops'):
                         "run `deepfake-detect extract` again into a new folder, or train with --sbi 0")
 
 def crop_dls(tbl, size, mean, std, opts, device=None, shard=(0, 1), **kw) -> DataLoaders:
-    "fastai `DataLoaders` of `tbl`'s crops at `size` px, batched and augmented as `opts` (a `TrainOptions`) says (`kw` overrides its fields); `shard=(rank, world)`: this rank's share of each training batch."
+    "fastai `DataLoaders` of `tbl`'s crops at `size` px, batched and augmented as `opts` (a `TrainOptions`) says."
     o = replace(opts, **kw)
     trn, val = tbl[~tbl.is_valid].reset_index(drop=True), tbl[tbl.is_valid].reset_index(drop=True)
     if o.valid_frames: val = thin_frames(val, o.valid_frames)

@@ -74,7 +74,7 @@ def _coded(size, rotation) -> tuple|None:
     "The stored (W, H) that shows as `size` (W, H) after `rotation`."
     return None if size is None else (size[::-1] if int(round((rotation or 0) / 90)) % 2 else size)
 
-DECORD_THREADS = 2   # a 1080p clip's 32 frames on 2 cores: 1.98 s with 1 thread, 1.48 with 2, 1.72 with decord's own choice (BENCHMARKS.md)
+DECORD_THREADS = 2   # the fastest for a 1080p clip on 2 cores (bench/logs/speed.md, "decord with 2 threads")
 
 def _read_decord(path, n, sample_kw, device, size=None):
     import decord
@@ -141,7 +141,7 @@ def _pyav_sampled(path, idxs, info, coded):
 
 # %% ../nbs/01a_decoders.ipynb #6da7bd97
 def _read_pyav(path, n, sample_kw, device, size=None):
-    "PyAV: the sampled frames, skipping the decoding of frames nothing refers to; on irregular timestamps or a damaged packet, packet by packet through every frame (a damaged packet is skipped, and the frames after it are read)."
+    "PyAV: the sampled frames, decoding only what they need; packet by packet when timestamps or packets are bad."
     info = probe(path)
     idxs = sample_idxs(info.frames, n, **sample_kw)
     coded = _coded(size, info.rotation)
@@ -266,7 +266,7 @@ def read_size(info, max_side=MAX_SIDE) -> tuple[int, int]:
 # %% ../nbs/01a_decoders.ipynb #42eab820
 def read_frames(path, n=32, every=None, jitter=0.0, seed=None, device=None, decoders=('decord', 'pyav'), max_side=MAX_SIDE,
                 keep_on_gpu=False) -> Frames:
-    "Read `n` frames of the video at `path` (see `sample_idxs`; a URL is fetched first), trying `decoders` in order; verified, upright, long side <= `max_side`. Frames decoded on a GPU stay there with `keep_on_gpu`."
+    "`n` frames of the video at `path` (see `sample_idxs`), upright and checked, from the first of `decoders` that reads it."
     if is_url(path): return _on_local_copy(read_frames, path, n, every, jitter, seed, device, decoders, max_side, keep_on_gpu)
     t0 = time.time()
     info = probe(path)

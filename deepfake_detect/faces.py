@@ -139,7 +139,7 @@ def _resized(self:Detector, batch, s, size):
 # %% ../nbs/03_faces.ipynb #5d92bd41
 @patch
 def refine(self:Detector, frames, boxes, scale=None) -> list[list[Face|None]]:
-    "Faces known near where they are: each box of `boxes` (one list per frame of `frames`, frame pixels) goes through MTCNN's 2nd and 3rd stages on its frame, which re-fit it (box, probability, landmarks) or drop it (None). No image pyramid, no search."
+    "Each box of `boxes` (a list per frame) re-fitted by MTCNN's 2nd and 3rd stages on its frame, or None."
     import torch
     from facenet_pytorch.models.utils.detect_face import bbreg, rerec
     if not isinstance(frames, torch.Tensor): frames = np.asarray(frames)

@@ -404,8 +404,7 @@ def _write_outputs(log, out, run) -> Path:
 # %% ../nbs/09_inference.ipynb #b9d63fb6
 def predict(videos, models, out=None, crop:CropOptions=None, score:ScoreOptions=None, weights=None, budget_hours=None, safe=True,
             cache=None, detector=None, engine='local', ray=None, progress=True, **kwargs) -> pd.DataFrame:
-    """P(fake) for every video of `videos` with `models`; writes `out` (submission) and its per-video log when given; `cache` keeps each video's crops.
-    `crop` and `score` options may be given as keywords too (`frames=16, tta=1`). `engine='ray'` shards the videos across a Ray cluster (`ray`: `cluster.RayOptions`)."""
+    "P(fake) of every video of `videos` with `models`, written to submission `out` (and its log) when given."
     t0 = time.time()
     crop, score = take_options(CropOptions, crop, kwargs).for_stage('predict'), take_options(ScoreOptions, score, kwargs); no_more_options(kwargs, 'predict')
     check_engine(engine)

@@ -177,7 +177,7 @@ def fallback_decoders(decoders) -> tuple:
 
 def read_many(paths, n=32, every=None, jitter=0.0, seed=None, device=None, decoders=('decord', 'pyav'), max_side=MAX_SIDE,
               workers=WORKERS, ahead=2, timeout=TIMEOUT, recycle=50, max_crashes=3, pool=None, keep_on_gpu=False):
-    "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes (or `pool`), each read bounded by `timeout`; with `keep_on_gpu`, in threads, and frames decoded on a GPU stay there."
+    "Yield `(path, Frames or VideoError)` for each of `paths`, decoded ahead in `workers` processes, each in `timeout`."
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool
     w, todo, running, lost = pool or decoding_pool(workers, recycle, threads=keep_on_gpu), deque((p, None, False, False) for p in paths), deque(), 0

@@ -70,7 +70,7 @@ def _read_json(p):
 def _kpis(items) -> str: return ''.join(f'<span class="kpi"><b>{html.escape(str(v))}</b>{html.escape(k)}</span>' for k, v in items)
 
 def _inside(run, p) -> Path|None:
-    "`p` (relative to the run folder `run` or to the working folder, or absolute) if it is a regular file inside `run` with every link followed, else None: a report reads and embeds nothing from elsewhere."
+    "`p` if it is a regular file inside the run folder `run`, links followed, else None."
     if not p: return None
     for q in [Path(p)] if Path(p).is_absolute() else [Path(run)/p, Path(p)]:
         try: q.resolve().relative_to(Path(run).resolve())

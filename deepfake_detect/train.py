@@ -169,7 +169,7 @@ def mean_state(states) -> dict:
 
 # %% ../nbs/08_train.ipynb #5be1a002
 def change_map(xb, yb, std, size, thresh=12., max_share=0.5) -> tuple[torch.Tensor, torch.Tensor]:
-    "Targets (N, 1, `size`, `size`) and weights (N,) for a batch `xb` (normalised by `std`) of real/fake pairs: the share of each cell's pixels where a fake differs from the real before it by more than `thresh` levels; reals all zero."
+    "Where-loss targets (N, 1, `size`, `size`) and weights (N,) for a batch of real/fake pairs `xb`."
     n = len(xb) // 2 * 2
     real, fake = xb[0:n:2].float(), xb[1:n:2].float()
     levels = torch.as_tensor(std, dtype=torch.float32, device=xb.device).view(1, 3, 1, 1) * 255
@@ -361,7 +361,7 @@ class TimeLeft(Callback):
 
 # %% ../nbs/08_train.ipynb #ef2dd0c9
 def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, resume=False, checkpoint_every=1, cbs=None, **kwargs) -> dict:
-    "Train on the crops in `crops` (a folder made by `extract`, or a `CropIndex`) with `opts` (or its fields as keywords); export to `out`. With `resume`, go on from its checkpoint (see above); `cbs`: more fastai callbacks."
+    "Train on the crops in `crops` (a folder made by `extract`, or a `CropIndex`) as `opts` says; export to `out`."
     t0, opts = time.time(), take_options(TrainOptions, opts, kwargs); no_more_options(kwargs, 'train')
     set_seed(opts.seed, reproducible=True)
     ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
@@ -438,7 +438,7 @@ def exported(out, opts:TrainOptions, tbl) -> dict|None:
     return dict(paths=paths, plots=plots, config=cfg, history=hist, video_scores=None, learner=None)
 
 def train_ensemble(crops, out='models/model.pkl', members=1, opts:TrainOptions=None, progress=True, more=None, resume=False, checkpoint_every=1, **kwargs) -> list[dict]:
-    "Train `members` models on `crops` with seeds `opts.seed`, `opts.seed + 1`, ... (each its own validation originals), exported to `member_path(out, k)`; `more(results so far)` returning False stops before the next. With `resume`, members already exported are kept and a stopped one goes on."
+    "Train `members` models on `crops`, seeds `opts.seed`, `opts.seed + 1`, ..., each exported to `member_path(out, k)`."
     opts = take_options(TrainOptions, opts, kwargs); no_more_options(kwargs, 'train_ensemble')
     if isinstance(members, bool) or not isinstance(members, numbers.Integral) or members < 1:
         raise DeepfakeError(f"--members {members}: must be a whole number >= 1")
