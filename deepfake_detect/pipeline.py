@@ -77,6 +77,10 @@ class DemoOptions:
         if not (finite(self.budget_minutes) and self.budget_minutes >= 0): raise DeepfakeError(f"--budget-minutes {self.budget_minutes}: must be a number >= 0 (0: no limit)")
         if not (isinstance(self.members, int) and self.members >= 1): raise DeepfakeError(f"--members {self.members!r}: must be a whole number >= 1")
 
+    def extract_options(self) -> CropOptions: return CropOptions(frames=self.frames, device=self.device)
+    def train_options(self) -> TrainOptions: return TrainOptions(sizes=self.sizes, per_video=self.per_video, seed=self.seed, device=self.device)
+    def predict_options(self) -> tuple[CropOptions, ScoreOptions]: return CropOptions(frames=self.predict_frames, device=self.device), ScoreOptions(tta=self.tta)
+
 
 # %% ../nbs/15_pipeline.ipynb #cd9b8274
 class _Stages:
@@ -96,8 +100,7 @@ def fits_budget(elapsed, model_s, rest_s, budget_s) -> bool:
 def run_demo(out='runs/demo', opts:DemoOptions=None, say=print, **kw) -> Path:
     "Run info, extract, train, predict, evaluate and report on `opts.data` (default: the bundled sample) into `out`; returns report.html. `kw` overrides `opts`' fields."
     o = replace(opts or DemoOptions(), **kw)
-    frames, predict_frames, sizes, per_video, tta, seed, device, members, budget_minutes = (
-        o.frames, o.predict_frames, o.sizes, o.per_video, o.tta, o.seed, o.device, o.members, o.budget_minutes)
+    members, budget_minutes = o.members, o.budget_minutes
     root = Path(o.data) if o.data else default_data_dir('sample')
     if root is None or not (root/'train_sample_videos').is_dir() or not (root/'test_videos').is_dir():
         raise DeepfakeError(f"{root or 'data/sample'}: need train_sample_videos/ and test_videos/ (the bundled sample is data/sample in the source checkout)")
@@ -109,7 +112,7 @@ def run_demo(out='runs/demo', opts:DemoOptions=None, say=print, **kw) -> Path:
     with atomic_write(run/'info.json') as f: json.dump({k: json.loads(v.to_json(orient='split')) for k, v in tabs.items() if len(v)}, f)
     t = tabs['parts'].loc['total']
     say(f"info: {int(t.videos)} training videos ({int(t.real)} real, {int(t.fake)} fake), {int(tabs['test'].videos.sum())} test videos")
-    say(extract_summary(stage(2, 'extract training faces', lambda: extract(root/'train_sample_videos', run/'crops', frames=frames, device=device))))
+    say(extract_summary(stage(2, 'extract training faces', lambda: extract(root/'train_sample_videos', run/'crops', o.extract_options()))))
     rest_s = stage.times[-1]['seconds'] / max(int(t.videos), 1) * int(tabs['test'].videos.sum()) + 10   # predict at the extraction's pace, then evaluate and report
     def more(rs):
         model_s, elapsed = rs[-1]['config']['seconds'], time.time() - t_all
@@ -117,10 +120,10 @@ def run_demo(out='runs/demo', opts:DemoOptions=None, say=print, **kw) -> Path:
         say(f"model {len(rs) + 1} of {members} skipped: the demo is at {elapsed:.0f} s, and another model ({model_s:.0f} s) with the stages after it "
             f"(about {rest_s:.0f} s) would pass its budget of {budget_minutes:g} minutes (--budget-minutes 0: no limit)")
         return False
-    rs = stage(3, 'train', lambda: train_ensemble(run/'crops', run/'models'/'sample.pkl', members, sizes=sizes, per_video=per_video, seed=seed, device=device, more=more))
+    rs = stage(3, 'train', lambda: train_ensemble(run/'crops', run/'models'/'sample.pkl', members, o.train_options(), more=more))
     for k, r in enumerate(rs): say((f"model {k + 1} of {len(rs)}:\n" if len(rs) > 1 else '') + train_summary(r))
     t0 = time.time()
-    log = stage(4, 'predict test videos', lambda: predict(root/'test_videos', [r['paths']['pth'] for r in rs], out=run/'submission.csv', frames=predict_frames, tta=tta, device=device))
+    log = stage(4, 'predict test videos', lambda: predict(root/'test_videos', [r['paths']['pth'] for r in rs], run/'submission.csv', *o.predict_options()))
     say(predict_summary(log, run/'submission.csv', time.time() - t0))
     labels = root/'test_labels.csv'
     if labels.exists(): say(evaluate_summary(stage(5, 'evaluate', lambda: evaluate(run/'submission.csv', labels, out_dir=run/'eval')), run/'eval'))
