@@ -78,7 +78,7 @@ def _python(version) -> str|None:
     return str(pyenv[-1]) if pyenv else None
 
 def check_wheels(out, version) -> bool:
-    "Install the bundle's wheels into a new venv of Python `version`, as Kaggle's kernel will: a one-line `DeepfakeError` if pip refuses one; False (said) if no such Python is here."
+    "Install the bundle's wheels into a new venv of Python `version`, as Kaggle will; False if no such Python is here."
     py = _python(version)
     if py is None:
         print(f"no Python {version} here: the bundle's wheels were chosen for it but not installed to check"); return False

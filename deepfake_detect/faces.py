@@ -233,7 +233,7 @@ def key_frames(n, every) -> np.ndarray:
     return np.unique(np.r_[np.arange(0, n, max(1, every)), n - 1]) if n else np.array([], int)
 
 def refine_tracks(det:Detector, frames, idxs, tracks, every) -> list[Track]:
-    "Complete `tracks` found on the `key_frames`: on each frame between (and up to `every`-1 frames past either end) `Detector.refine` re-fits the interpolated (or nearest) box or drops it."
+    "`tracks` found on the key frames, completed on the frames between by `Detector.refine`."
     idxs = np.asarray(idxs)
     at, keys = {int(i): k for k, i in enumerate(idxs)}, set(key_frames(len(idxs), every).tolist())
     cands, owners = [[] for _ in idxs], [[] for _ in idxs]
@@ -251,7 +251,7 @@ def refine_tracks(det:Detector, frames, idxs, tracks, every) -> list[Track]:
     return [Track(t.id, sorted(faces[t.id], key=lambda f: f.frame)) for t in tracks]
 
 def detect_tracks(det:Detector, frames, idxs, every=1, min_iou=0.3, min_frac=0.1, min_len=2) -> list[Track]:
-    "Detect faces in `frames` (on every `every`-th only, refining the rest, or interpolating for a detector without `refine`; on all of them when that finds no track), link and filter tracks."
+    "The face tracks of `frames`: detected on every `every`-th frame, refined on the rest, linked and filtered."
     idxs = np.asarray(idxs)
     sel = key_frames(len(idxs), every)
     faces = det.detect(frames if len(sel) == len(idxs) else frames[sel], idxs[sel])   # every frame: no copy of them all (200 MB for 32 1080p frames)

@@ -196,7 +196,7 @@ def reference_model() -> Path|None:
     return p if p.is_file() and model_paths(p)['json'].is_file() else None
 
 def with_model_quality(crop:CropOptions, clfs) -> CropOptions:
-    "`crop` with its JPEG quality, when none was asked for, that of the crops the models were trained on (as their configs record it), else extraction's: predict encodes its crops as training stored them."
+    "`crop` with the JPEG quality the models' training crops were stored at, unless one was asked for."
     if crop.quality is not None: return crop
     qs = sorted({int((c.cfg.get('crop') or {}).get('quality') or QUALITY) for c in clfs if c.weight > 0})
     if len(qs) > 1: warnings.warn(f"the models were trained on crops of JPEG quality {', '.join(map(str, qs))}: predicting at {qs[-1]} (--quality chooses)", RuntimeWarning)
@@ -374,7 +374,7 @@ def _ours(out) -> bool:
     except (OSError, ValueError, TypeError): return False
 
 def check_out(out, inputs=()) -> Path:
-    "Raise a one-line `DataError`, before any work, if writing submission `out` (its log, its run record, or its partial twin) would replace a folder, an input or a file `predict` did not write."
+    "`out`, or a one-line `DataError` if writing it (or a file beside it) would replace what `predict` did not write."
     out, ins = Path(out), {Path(p).resolve() for p in inputs if p}
     if out.is_dir(): raise DataError(f"--out {out}: is a folder; give the submission's file name, such as {out/'submission.csv'}")
     if out.suffix.lower() != '.csv': raise DataError(f"--out {out}: a submission is a .csv file, such as submission.csv")

@@ -94,7 +94,7 @@ class _Stages:
         return r
 
 def fits_budget(elapsed, model_s, rest_s, budget_s) -> bool:
-    "Whether one more model of `model_s` seconds, then `rest_s` seconds for the stages after training, ends within `budget_s` of the start (`elapsed` seconds ago); no budget (0, None) always fits."
+    "Whether one more model (`model_s`) and the stages after it (`rest_s`) end within `budget_s` (0 or None: no budget)."
     return not budget_s or elapsed + model_s + rest_s <= budget_s
 
 def run_demo(out='runs/demo', opts:DemoOptions=None, say=print, **kw) -> Path:

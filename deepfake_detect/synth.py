@@ -113,7 +113,7 @@ def _read_window(path, start, seconds, fps) -> list:
     return [frames[max(0, np.searchsorted(ts, start + k / fps, side='right') - 1)][1] for k in range(max(1, int(round(seconds * fps))))]
 
 def clip_frames(path, size, seconds, fps, start=0.0, face_frac=None) -> list:
-    "The frames of `seconds` from `start` of the video at `path`, re-timed to `fps`, cropped to fill (W,H)=`size` around its main face (which fills `face_frac` of the height, if given)."
+    "`seconds` of the video at `path` from `start`, re-timed to `fps` and cropped to `size` around its main face."
     frames = _read_window(path, start, seconds, fps)
     found = [f for f in clip_faces(frames[::max(1, len(frames) // 5)]) if f is not None]
     centre = np.mean([(b[:2] + b[2:]) / 2 for b, _ in found], 0) if found else None

@@ -132,7 +132,7 @@ class VideoMetric(Metric):
 
 # %% ../nbs/08_train.ipynb #711682b4
 class KeepBest(Callback):
-    "Save the state dict to `path` whenever `monitor` improves; record every epoch's values with stage and size; keep the weights of the last stage's last `recent` epochs (frozen ones not)."
+    "Save the weights whenever `monitor` improves, record each epoch, and keep the last `recent` epochs' weights."
     order = 70
     def __init__(self, path, monitor='video_logloss', recent=0):
         self.path, self.monitor, self.best, self.history, self.stage, self.size = Path(path), monitor, float('inf'), [], 0, None
@@ -258,7 +258,7 @@ class Checkpoint(Callback):
 
 # %% ../nbs/08_train.ipynb #01714541
 def phases(opts:TrainOptions) -> list[tuple]:
-    "The schedule as fastai fits it, one cycle a phase: `(stage, size, frozen, epochs, lr)`; the first stage's frozen epochs first, each stage peaking at `opts.stage_lr` times the rates of the one before."
+    "The schedule as fastai fits it, one cycle a phase: `(stage, size, frozen, epochs, lr)`."
     res = []
     for i, (size, epochs) in enumerate(opts.stages):
         lr = opts.lr * opts.stage_lr ** i
