@@ -70,7 +70,7 @@ class Classifier:
     "An exported model that scores face crops: P(fake) for each crop and TTA view."
     def __init__(self, path, device=None, safe=True, weight=1.0, bs=ScoreOptions.bs):
         self.path, self.weight, self.bs, self.device = resolve_model(path, safe), float(weight), bs, torch_device(device)   # the file it reads
-        self._given = (device, safe, weight, bs)
+        self._asked = (device, safe)   # as given: the device is resolved again where it lands
         self.model, self.cfg = load_model(self.path, safe=safe, device=self.device)
         self.size = int(self.cfg['size'])
         self.mean, self.std = np.array(self.cfg['mean'], np.float32) * 255, np.array(self.cfg['std'], np.float32) * 255
@@ -97,7 +97,7 @@ class Classifier:
 
     def __reduce__(self):
         "A classifier travels (to a cluster worker) as its files, and loads where it lands, on that machine's device."
-        return _arrived, (model_files(self.path), *self._given)
+        return _arrived, (model_files(self.path), *self._asked, self.weight, self.bs)
 
 def model_files(path) -> dict:
     "The files of the model at `path` (`.pth` and its `.json`, or a `.pkl`) as `{name: bytes}`."
