@@ -34,13 +34,14 @@ def _fit_platt(y, z, min_T=None) -> dict:
 
 @dataclass(frozen=True)
 class Method:
-    "A calibration method: `fit(y, logits, min_T)` -> its numbers, `apply(logits, cal)`, its numbers' names, and `words(cal)`."
+    "A calibration method: `fit(y, logits, min_T)` -> its numbers, `apply(logits, cal)`, its numbers' names, `words(cal)`, and the numbers that must be positive."
     fit: Callable
     apply: Callable
     numbers: tuple
     words: Callable
+    positive: tuple = ()
 
-CALIBRATIONS = dict(temperature=Method(_fit_temperature, lambda z, c: z / c['T'], ('T',), lambda c: f"T = {c['T']:.2f}"),
+CALIBRATIONS = dict(temperature=Method(_fit_temperature, lambda z, c: z / c['T'], ('T',), lambda c: f"T = {c['T']:.2f}", positive=('T',)),
                     platt=Method(_fit_platt, lambda z, c: c['a'] * z + c['b'], ('a', 'b'), lambda c: f"Platt a = {c['a']:.2f}, b = {c['b']:.2f}"))
 CALIBRATION_CHOICES = (*CALIBRATIONS, 'none')   # what `train --calibration` takes
 
@@ -66,7 +67,8 @@ def calibration_problem(cal) -> str|None:
     m = CALIBRATIONS.get(cal.get('method'))
     if m is None: return f"unknown calibration {cal.get('method')!r}"
     if not finite([cal.get(k) for k in m.numbers]): return f"calibration {cal} has a value that is not a number"
-    if cal.get('T', 1) <= 0: return f"calibration temperature {cal['T']!r} is not a positive number"
+    bad = [k for k in m.positive if cal[k] <= 0]
+    if bad: return f"calibration {cal['method']} {cal[bad[0]]!r} is not a positive number"
 
 def calibration_words(cal) -> str:
     "A calibration in words, as a report shows it (one it cannot use, as it is written)."
