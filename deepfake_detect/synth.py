@@ -361,11 +361,11 @@ def _reals(n_real, split, ids, by_id, windows, footage_frac, rng, names) -> list
                          material=by_id[who][(k // len(ids)) % len(by_id[who])], flip=False, donor=None))
     return rows
 
-def _split_plan(n, split, ids, by_id, windows, fakes_per_real, partial_frac, footage_frac, methods, rng, names) -> list[dict]:
-    "Rows for one split of `n` videos from photo identities `ids` and footage `windows`."
+def _split_plan(n, split, ids, by_id, windows, o, methods, rng, names) -> list[dict]:
+    "Rows for one split of `n` videos from photo identities `ids` and footage `windows`, as the `SynthOptions` `o` say."
     if n <= 0: return []
-    n_real = max(1, math.ceil(n / (1 + fakes_per_real)))
-    reals = _reals(n_real, split, ids, by_id, windows, footage_frac, rng, names)
+    n_real = max(1, math.ceil(n / (1 + o.fakes_per_real)))
+    reals = _reals(n_real, split, ids, by_id, windows, o.footage_frac, rng, names)
     rows = list(reals)
     for k in range(n - n_real):
         r = reals[k % len(reals)]
@@ -373,14 +373,14 @@ def _split_plan(n, split, ids, by_id, windows, fakes_per_real, partial_frac, foo
         method = methods[rng.integers(len(methods))]
         if method == 'swap' and not others: method = 'self_blend'
         donor = by_id[others[rng.integers(len(others))]][0] if method == 'swap' else None
-        if rng.random() < partial_frac: method += '+partial'
+        if rng.random() < o.partial_frac: method += '+partial'
         rows.append(dict(r, video=_name(rng, names), label='FAKE', original=r['video'], method=method, donor=donor))
     return rows
 
 def plan_dataset(photos, windows=(), opts:SynthOptions=None, methods=METHODS, **kwargs) -> pd.DataFrame:
     "Decide every video of a data set (`opts.videos` in all, `opts.test` of them for testing) from `photos` and footage `windows` [(path, start)]."
     o = take_options(SynthOptions, opts, kwargs); no_more_options(kwargs, 'plan_dataset')
-    rng, videos, test, fakes_per_real, partial_frac, footage_frac = np.random.default_rng(o.seed), o.videos, o.n_test, o.fakes_per_real, o.partial_frac, o.footage_frac
+    rng, videos, test = np.random.default_rng(o.seed), o.videos, o.n_test
     by_id = {}
     for p in photos: by_id.setdefault(p.identity if isinstance(p, FacePhoto) else identity_of(p), []).append(p.path if isinstance(p, FacePhoto) else str(p))
     ids = sorted(by_id); rng.shuffle(ids)
@@ -389,8 +389,8 @@ def plan_dataset(photos, windows=(), opts:SynthOptions=None, methods=METHODS, **
     files = sorted({p for p, _ in windows}); rng.shuffle(files)
     test_files = set(files[:max(1 if len(files) > 1 else 0, round(len(files) * test / videos))] if test and files else [])
     names = set()
-    rows = (_split_plan(videos - test, 'train', ids[n_test_ids:], by_id, [w for w in windows if w[0] not in test_files], fakes_per_real, partial_frac, footage_frac, methods, rng, names)
-            + _split_plan(test, 'test', ids[:n_test_ids], by_id, [w for w in windows if w[0] in test_files], fakes_per_real, partial_frac, footage_frac, methods, rng, names))
+    rows = (_split_plan(videos - test, 'train', ids[n_test_ids:], by_id, [w for w in windows if w[0] not in test_files], o, methods, rng, names)
+            + _split_plan(test, 'test', ids[:n_test_ids], by_id, [w for w in windows if w[0] in test_files], o, methods, rng, names))
     df = pd.DataFrame(rows, columns=PLAN_COLS)
     df['seed'] = rng.integers(2**31, size=len(df))
     return df
@@ -442,14 +442,14 @@ def _check_out(out, config):
 def make_dataset(out, opts:SynthOptions=None, scales=SCALES, methods=METHODS, progress=True, **kwargs) -> pd.DataFrame:
     "Generate DFDC-shaped videos in `out` as `opts` (or its fields as keywords) says, from face photos and footage; returns the plan with `path` and `seconds`."
     o = take_options(SynthOptions, opts, kwargs); no_more_options(kwargs, 'make_dataset')
-    out, seed, seconds, fps, portrait_frac, workers = Path(out), o.seed, o.seconds, o.fps, o.portrait_frac, o.workers
+    out = Path(out)
     faces = Path(o.faces) if o.faces else default_data_dir('faces')
     if faces is None: raise DataError("no face photos found: pass faces=DIR (the repository ships data/faces)")
     clips = None if o.no_clips or o.clips is False or o.clips == '' else (default_data_dir('videos') if o.clips is None else Path(o.clips))
-    windows = clip_windows(clips, seconds) if clips else []
-    size, n = o.frame, max(1, int(round(seconds * fps)))
-    config = dict(videos=o.videos, test=o.n_test, size=list(size), seconds=seconds, fps=fps, fakes_per_real=o.fakes_per_real, faces=faces.resolve().name,
-                  clips=sorted({Path(p).name for p, _ in windows}), seed=seed, partial_frac=o.partial_frac, portrait_frac=portrait_frac,
+    windows = clip_windows(clips, o.seconds) if clips else []
+    size, n = o.frame, max(1, int(round(o.seconds * o.fps)))
+    config = dict(videos=o.videos, test=o.n_test, size=list(size), seconds=o.seconds, fps=o.fps, fakes_per_real=o.fakes_per_real, faces=faces.resolve().name,
+                  clips=sorted({Path(p).name for p, _ in windows}), seed=o.seed, partial_frac=o.partial_frac, portrait_frac=o.portrait_frac,
                   scales=list(scales), footage_frac=o.footage_frac, methods=list(methods))
     _check_out(out, config)
     plan = plan_dataset(find_photos(faces), windows, o, tuple(methods))
@@ -457,16 +457,16 @@ def make_dataset(out, opts:SynthOptions=None, scales=SCALES, methods=METHODS, pr
     photos = {p.path: p for p in load_photos(used)}
     lost = set(used) - set(photos)
     if lost: raise DataError(f"no usable face in {len(lost)} photos the plan needs: {', '.join(sorted(lost)[:3])}; remove them from {faces}")
-    prng, out_dirs, jobs = np.random.default_rng(seed + 1), {'train': out/'train_sample_videos', 'test': out/'test_videos'}, []
-    for _, o in plan[plan.label == 'REAL'].iterrows():
-        prof = random_profile(prng, scales, portrait_frac if o.source == 'photo' else 0)
-        fk = plan[plan.original == o.video]
-        need = ({o.material} if o.source == 'photo' else set()) | set(fk.donor.dropna())
-        jobs.append((dict(o, profile=asdict(prof)), [dict(f) for _, f in fk.iterrows()], {k: photos[k] for k in need}, size, n, fps, out_dirs))
+    prng, out_dirs, jobs = np.random.default_rng(o.seed + 1), {'train': out/'train_sample_videos', 'test': out/'test_videos'}, []
+    for _, r in plan[plan.label == 'REAL'].iterrows():
+        prof = random_profile(prng, scales, o.portrait_frac if r.source == 'photo' else 0)
+        fk = plan[plan.original == r.video]
+        need = ({r.material} if r.source == 'photo' else set()) | set(fk.donor.dropna())
+        jobs.append((dict(r, profile=asdict(prof)), [dict(f) for _, f in fk.iterrows()], {k: photos[k] for k in need}, size, n, o.fps, out_dirs))
     out.mkdir(parents=True, exist_ok=True)
     with atomic_write(out/'synth.json') as f: json.dump(config, f, indent=1)
     secs = {}
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) if workers > 1 else _Serial() as ex:   # spawned: a fork of a process that ran torch can hang
+    with ProcessPoolExecutor(o.workers, mp_context=mp.get_context('spawn')) if o.workers > 1 else _Serial() as ex:   # spawned: a fork of a process that ran torch can hang
         it = ex.map(_render_one, jobs)
         for job, s in zip(jobs, progress_bar(it, total=len(jobs)) if progress else it):
             for v in [job[0]['video']] + [f['video'] for f in job[1]]: secs[v] = s / (1 + len(job[1]))
