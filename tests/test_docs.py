@@ -1,10 +1,9 @@
 "The docs site builds offline from the notebooks' stored outputs, and a real browser shows its figures (issue 17)."
-import re, shutil, subprocess, sys
+import html, json, re, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 from conftest import ROOT
 
-pytestmark = pytest.mark.slow   # builds the site and opens it in Chromium: `make test-all` (CI) runs it, `make test` does not
 
 def _chromium():
     return next((shutil.which(n) for n in ('chromium', 'chromium-browser', 'google-chrome') if shutil.which(n)), None)
@@ -24,6 +23,25 @@ def test_every_notebook_page_is_built(site):
         assert page.exists(), page
     assert not re.search(r'<(?:script|img|link)[^>]+(?:src|href)="https?://', (site/'03_faces.html').read_text())   # nothing fetched from the web
 
+def _text(page):
+    "A page's article as a reader sees it: the HTML less its tags and styles."
+    html = page.read_text()
+    html = re.sub(r'<(style|script)[^>]*>.*?</\1>', '', html, flags=re.S)
+    return re.sub(r'<[^>]+>', '', html)
+
+def test_pages_show_the_post_not_the_workshop(site):
+    "No `#|` directive and no hidden cell on any page; exported functions carry their signature and docstring (issue 41)."
+    pages = sorted(site.glob('[0-9]*.html')) + [site/'index.html']
+    left = [p.name for p in pages if '#|' in _text(p)]
+    assert not left, f"pages showing nbdev directives: {left}"
+    data = _text(site/'06_data.html')
+    assert 'def show_batch(xb, yb, mean, std, n=8, axs=None)' in data and 'Show the first n pairs of a batch' in data
+    hidden = next(c for c in json.loads((ROOT/'nbs'/'06_data.ipynb').read_text())['cells'] if c['cell_type'] == 'code' and '#| hide' in ''.join(c['source']))
+    line = next(l for l in ''.join(hidden['source']).splitlines() if l.strip() and not l.startswith('#|'))
+    assert html.escape(line.strip()) not in (site/'06_data.html').read_text(), f"a hidden cell shows: {line}"
+    assert 'In&nbsp;[' not in (site/'06_data.html').read_text() and 'In [' not in data
+
+@pytest.mark.slow   # opens pages in Chromium: `make test-all` (CI) runs it, `make test` does not
 @pytest.mark.parametrize('page', ['index.html', '03_faces.html'])
 def test_pages_show_their_figures_in_headless_chromium(site, page, tmp_path):
     exe = _chromium()
