@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'SPLIT', 'VALID_PCT', 'SEED', 'CLIP', 'DeepfakeError', 'DataError',
-           'SubmissionError', 'DataWarning', 'label2y', 'default_mode', 'short_name', 'atomic_write', 'is_url',
-           'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts', 'read_metadata', 'group_of',
-           'split_by_original', 'first_originals', 'split_by_part', 'check_split', 'list_videos', 'find_test_dir',
-           'read_submission', 'submission_problems', 'validate_submission', 'write_submission', 'default_data_dir',
-           'safe_name', 'log_path', 'log_loss', 'clipped_log_loss', 'take_options', 'no_more_options', 'finite',
-           'versions', 'torch_device']
+__all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'SPLIT', 'VALID_PCT', 'SEED', 'VALID_PARTS', 'TEST_PARTS', 'CLIP',
+           'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y', 'default_mode', 'short_name',
+           'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts', 'read_metadata',
+           'group_of', 'split_by_original', 'first_originals', 'split_by_part', 'check_split', 'list_videos',
+           'find_test_dir', 'read_submission', 'submission_problems', 'validate_submission', 'write_submission',
+           'default_data_dir', 'safe_name', 'log_path', 'log_loss', 'clipped_log_loss', 'take_options',
+           'no_more_options', 'finite', 'versions', 'torch_device']
 
 # %% ../nbs/00_core.ipynb #fba642d1
 class DeepfakeError(Exception):
@@ -205,7 +205,9 @@ def first_originals(df, n) -> pd.DataFrame:
     return df[g.isin(pd.unique(g)[:n])]
 
 # %% ../nbs/00_core.ipynb #5af8dc25
-def split_by_part(df, valid_parts=range(40, 45)) -> pd.Series:
+VALID_PARTS, TEST_PARTS = range(40, 45), range(45, 50)   # the write-up's split of DFDC's 50 parts: 0-39 train
+
+def split_by_part(df, valid_parts=VALID_PARTS) -> pd.Series:
     "Boolean `is_valid` per row: groups whose original is in one of `valid_parts` (part numbers or names)."
     vp = {str(p) for p in valid_parts}
     row_valid = df.part.map(lambda p: str(p) in vp or str(part_number(p)) in vp)

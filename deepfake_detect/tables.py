@@ -6,15 +6,15 @@
 from __future__ import annotations
 import numpy as np
 import pandas as pd
-from .core import DataError, group_of, split_by_original, split_by_part, check_split, SPLIT, VALID_PCT, SEED
+from .core import DataError, group_of, split_by_original, split_by_part, check_split, SPLIT, VALID_PCT, SEED, VALID_PARTS, TEST_PARTS
 from .crops import CropIndex
 
 # %% auto #0
 __all__ = ['crop_table', 'pair_table']
 
 # %% ../nbs/05a_tables.ipynb #3ec81c2e
-def crop_table(ci:CropIndex, split=SPLIT, valid_pct=VALID_PCT, seed=SEED, valid_parts=range(40, 45)) -> pd.DataFrame:
-    "Labelled crops of `ci` with absolute `path`, `y` (1 = FAKE), `group` (original) and `is_valid`."
+def crop_table(ci:CropIndex, split=SPLIT, valid_pct=VALID_PCT, seed=SEED, valid_parts=VALID_PARTS, test_parts=TEST_PARTS) -> pd.DataFrame:
+    "Labelled crops of `ci` with absolute `path`, `y` (1 = FAKE), `group` (original) and `is_valid`; by part, the `test_parts` left out."
     df = ci.index[ci.index.label.isin(['REAL', 'FAKE'])].copy()
     if not len(df): raise DataError(f"{ci.root}: no labelled crops (extract a training folder with metadata.json)")
     df['path'] = [str(ci.path(p)) for p in df.crop_path]
@@ -23,6 +23,9 @@ def crop_table(ci:CropIndex, split=SPLIT, valid_pct=VALID_PCT, seed=SEED, valid_
     if split == 'part':
         st = ci.status.set_index('video')
         vids['part'] = vids.video.map(st['part'] if 'part' in st else pd.Series(dtype=str)).fillna('')
+        vids = vids[~split_by_part(vids, test_parts).to_numpy()].reset_index(drop=True)   # a test part's groups: neither trained on nor validated
+        if not len(vids): raise DataError(f"{ci.root}: every labelled video is in a test part ({', '.join(map(str, test_parts))}): nothing to train on")
+        df = df[df.video.isin(vids.video)]
         valid = split_by_part(vids, valid_parts)
     elif split == 'original': valid = split_by_original(vids, valid_pct, seed)
     else: raise DataError(f"split {split!r}: use 'original' or 'part'")

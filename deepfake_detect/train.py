@@ -74,7 +74,7 @@ class TrainOptions:
     p_source:float=0.1 # share of real crops changed as a whole the way a self-blend's source is (colour, sharpness, resolution)
     p_merge:float=0.2 # share of training crops whose right half comes from another crop of the same label (randmerge)
     mixup:bool=False # add mixup
-    split:str=SPLIT # validation split: 'original' (valid_pct of originals with their fakes) or 'part' (parts 40-44)
+    split:str=SPLIT # validation split: 'original' (valid_pct of originals with their fakes) or 'part' (parts 40-44 validate; 45-49 are a test, left out)
     valid_pct:float=VALID_PCT # share of originals held out for validation
     calibration:str='temperature' # fitted on the validation videos: 'temperature', 'platt' or 'none'
     dropout:float=DROPOUT # dropout before the head's output layer (half of it before its hidden layer)
