@@ -6,14 +6,16 @@ inference  the demo's model on data/sample/test_videos: aggregation within a tra
            TTA views 1/2/4, frames per video 8/16/32, detection on every 2nd frame. Crops are cached per crop setting,
            so the aggregation and TTA rows time the scoring alone (`seconds`: the whole predict call).
 decoders   decord, PyAV and OpenCV reading 32 frames of DFDC-shaped clips (1920x1080, 10 s; --dfdc, or made by synth).
-training   the demo's schedule trained on the sample's crops (32 frames a video) with one thing changed: no pair
-           sampler (random crops), one fixed size at about equal time, no randmerge, no crappify. Each model predicts the
-           test videos (16 frames, 2 views) and the held-out set, as bench/generalization.py does.
+training   the current training defaults on the sample's crops (32 frames a video), then one thing changed: no pair
+           sampler (random crops), one fixed size at about equal time, no randmerge, no crappify; each once a seed
+           (--seeds, three by default). Each model predicts the test videos (16 frames, 2 views) and the held-out set,
+           as bench/generalization.py does.
 
 Writes bench/results/lessons.csv (a run of some groups replaces their rows and keeps the others) and prints the table.
 """
 import argparse, json, sys, time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -65,30 +67,37 @@ def without_aug(name):
     try: yield
     finally: data.AUGS[name] = saved
 
-def training_rows(work, have=()):
+def training_variants():
+    "(name, options, context) for each training row: the current defaults, then one thing changed."
+    from deepfake_detect.train import TrainOptions, parse_sizes
+    from contextlib import nullcontext
+    d = TrainOptions()
+    cost = sum(e * (s / 96) ** 2 for s, e in parse_sizes(d.sizes))   # epochs in 96-px units: a pixel costs about the same at any size
+    fixed = f'128:{round(cost / (128 / 96) ** 2)}'
+    return [(f'the defaults (pairs, {d.sizes}, randmerge {d.p_merge}, crappify)', d, nullcontext()),
+            ('random crops instead of real/fake pairs', replace(d, pairs=False), nullcontext()),
+            (f'one fixed size, {fixed} (about the same time)', replace(d, sizes=fixed), nullcontext()),
+            ('no randmerge', replace(d, p_merge=0.0), nullcontext()),
+            ('no crappify', d, without_aug('crappify'))]
+
+def training_rows(work, have=(), seeds=(42,)):
+    "Train each variant once a seed (seed-major, so a stopped run leaves every variant with as many seeds as the others)."
     from deepfake_detect.crops import extract, CropIndex
-    from deepfake_detect.train import TrainOptions
     from deepfake_detect.train import train
     from bench.generalization import score
-    from contextlib import nullcontext
     crops = work/'crops'
     extract(SAMPLE/'train_sample_videos', crops, frames=32, progress=False)
-    demo = dict(sizes='96:4,128:3')   # the demo's schedule when these lessons were measured
-    variants = [('the demo (pairs, 96:4,128:3, randmerge 0.2, crappify)', TrainOptions(**demo), nullcontext()),
-                ('random crops instead of real/fake pairs', TrainOptions(pairs=False, **demo), nullcontext()),
-                ('one fixed size, 128:5 (about the same time)', TrainOptions(sizes='128:5'), nullcontext()),
-                ('no randmerge', TrainOptions(p_merge=0.0, **demo), nullcontext()),
-                ('no crappify', TrainOptions(**demo), without_aug('crappify'))]
     rows = []
-    for i, (name, opts, ctx) in enumerate(variants):
-        if ('training', name) in have: continue
-        t0 = time.time()
-        with ctx: r = train(CropIndex.load(crops), work/f'train{i}'/'model.pkl', opts, progress=False)
-        secs = round(time.time() - t0)
-        s = score(r['paths']['pth'], work, f'train{i}')
-        rows.append(dict(group='training', setting=name, seconds=secs, test_logloss=s['test_logloss'], test_auc=s['test_auc'],
-                         heldout_logloss=s.get('heldout_logloss'), heldout_auc=s.get('heldout_auc'), valid_auc=r['config']['metrics']['video_auc']))
-        print(json.dumps(rows[-1]), flush=True); SAVE(rows)
+    for seed in seeds:
+        for i, (name, opts, ctx) in enumerate(training_variants()):
+            if ('training', name, str(seed)) in have: continue
+            t0 = time.time()
+            with ctx: r = train(CropIndex.load(crops), work/f'train{i}_seed{seed}'/'model.pkl', replace(opts, seed=seed), progress=False)
+            secs = round(time.time() - t0)
+            s = score(r['paths']['pth'], work, f'train{i}_seed{seed}')
+            rows.append(dict(group='training', setting=name, seed=seed, seconds=secs, test_logloss=s['test_logloss'], test_auc=s['test_auc'],
+                             heldout_logloss=s.get('heldout_logloss'), heldout_auc=s.get('heldout_auc'), valid_auc=r['config']['metrics']['video_auc']))
+            print(json.dumps(rows[-1]), flush=True); SAVE(rows)
     return rows
 
 SAVE = lambda rows: None   # set by the script: rows are written as they come, so a stopped run loses nothing
@@ -100,6 +109,8 @@ if __name__ == '__main__':
     ap.add_argument('--groups', default='inference,decoders,training')
     ap.add_argument('--work', default='/tmp/lessons')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'lessons.csv'))
+    from deepfake_detect.train import SEED
+    ap.add_argument('--seeds', default=f'{SEED},{SEED + 1},{SEED + 2}', help="the training rows' seeds, comma-separated (the demo's ensemble uses the first two)")
     ap.add_argument('--redo', action='store_true', help='measure every row again (default: rows already in --out are kept, so a stopped run goes on)')
     a = ap.parse_args()
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
@@ -109,13 +120,13 @@ if __name__ == '__main__':
         df = pd.DataFrame(rows)
         if out.exists() and len(df):
             old = pd.read_csv(out)
-            key = lambda d: d.group + '|' + d.setting.astype(str)
+            key = lambda d: d.group + '|' + d.setting.astype(str) + '|' + (d.seed.astype('Int64').astype(str) if 'seed' in d else '')
             df = pd.concat([old[~key(old).isin(set(key(df)))], df], ignore_index=True)
         df.to_csv(out, index=False)
         return df
     SAVE = save
     done = pd.read_csv(out) if out.exists() and not a.redo else pd.DataFrame(columns=['group', 'setting'])
-    have = set(zip(done.group, done.setting.astype(str)))
+    have = set(zip(done.group, done.setting.astype(str))) | set(zip(done.group, done.setting.astype(str), done.seed.astype('Int64').astype(str) if 'seed' in done else ['']*len(done)))
     for g in a.groups.split(','):
         if g == 'inference': df = save(inference_rows(Path(a.model), work, have))
         elif g == 'decoders':
@@ -123,6 +134,6 @@ if __name__ == '__main__':
                 from bench_speed import make_videos
                 a.dfdc = str(make_videos(work/'dfdc', 6)[0].parent)
             df = save(decoder_rows(a.dfdc))
-        elif g == 'training': df = save(training_rows(work, have))
+        elif g == 'training': df = save(training_rows(work, have, [int(x) for x in a.seeds.split(',')]))
         else: raise SystemExit(f"unknown group {g!r}")
     print(df.round(3).to_markdown(index=False))
