@@ -8,7 +8,7 @@ UV := $(BIN)/uv pip install --python $(BIN)/python -q
 STAMP := $(VENV)/.installed
 DEV := $(VENV)/.installed-dev
 
-.PHONY: install install-dev demo test test-all nbtest nbtest-all pytest pytest-all export clean readme check notebooks docs
+.PHONY: install install-dev demo test test-all nbtest nbtest-all pytest pytest-all export clean readme check notebooks docs screenshot
 
 $(BIN)/uv:
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -60,6 +60,10 @@ notebooks: install-dev
 # the docs site, offline, from the notebooks and their stored outputs (no Quarto): _docs/index.html
 docs: install-dev
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build -q
+
+# the lessons page of the site as a browser shows it, into the docs folder (needs Chromium): nbs/images/site_10a_lessons.png
+screenshot: install-dev
+	$(BIN)/python .ci/screenshot.py
 
 clean: install-dev
 	$(BIN)/nbdev_clean

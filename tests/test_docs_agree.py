@@ -1,5 +1,5 @@
 "What the docs say agrees with the code: the decoder order, the licence, a figure in every chapter (issue 41). Fast: no site build."
-import configparser, inspect, json, re
+import configparser, inspect, json, re, sys
 from pathlib import Path
 from conftest import ROOT
 from deepfake_detect.crops import CropOptions
@@ -63,3 +63,10 @@ def _figures(nb):
 def test_every_numbered_chapter_shows_a_figure():
     missing = [nb.name for nb in sorted(NBS.glob('[0-9]*.ipynb')) if nb.name not in NO_FIGURE_NEEDED and not _figures(nb)]
     assert not missing, f"chapters with no figure in their stored outputs (make notebooks): {', '.join(missing)}"
+
+def test_the_site_screenshot_is_current():
+    "nbs/images/site_10a_lessons.png shows the lessons page as the notebook is now (`make screenshot` retakes it)."
+    sys.path.insert(0, str(ROOT/'.ci'))
+    from screenshot import PNG, RECORD, notebook_sha
+    assert PNG.exists() and RECORD.exists(), "no screenshot of the lessons page: run `make screenshot`"
+    assert json.loads(RECORD.read_text())['notebook_sha256'] == notebook_sha(), "10a_lessons changed since its screenshot: run `make screenshot`"
