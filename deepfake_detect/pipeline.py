@@ -78,7 +78,7 @@ class DemoOptions:
         if not (isinstance(self.members, int) and self.members >= 1): raise DeepfakeError(f"--members {self.members!r}: must be a whole number >= 1")
 
     def extract_options(self) -> CropOptions: return CropOptions(frames=self.frames, device=self.device)
-    def train_options(self) -> TrainOptions: return TrainOptions(sizes=self.sizes, per_video=self.per_video, seed=self.seed, device=self.device)
+    def train_options(self, **kw) -> TrainOptions: return TrainOptions(sizes=self.sizes, per_video=self.per_video, seed=self.seed, device=self.device, **kw)
     def predict_options(self) -> tuple[CropOptions, ScoreOptions]: return CropOptions(frames=self.predict_frames, device=self.device), ScoreOptions(tta=self.tta)
 
 
@@ -120,7 +120,10 @@ def run_demo(out='runs/demo', opts:DemoOptions=None, say=print, **kw) -> Path:
         say(f"model {len(rs) + 1} of {members} skipped: the demo is at {elapsed:.0f} s, and another model ({model_s:.0f} s) with the stages after it "
             f"(about {rest_s:.0f} s) would pass its budget of {budget_minutes:g} minutes (--budget-minutes 0: no limit)")
         return False
-    rs = stage(3, 'train', lambda: train_ensemble(run/'crops', run/'models'/'sample.pkl', members, o.train_options(), more=more))
+    left = budget_minutes * 60 - (time.time() - t_all) - rest_s   # what the training may take: the budget less what came before and what comes after
+    if budget_minutes: say(f"training: {left:.0f} s of the {budget_minutes:g}-minute budget are left for it; its schedule is cut if the machine is too slow for that")
+    train_opts = o.train_options(time_budget=max(0.9 * left, 1) / 60 if budget_minutes else 0)   # a tenth kept for scoring and saving the model
+    rs = stage(3, 'train', lambda: train_ensemble(run/'crops', run/'models'/'sample.pkl', members, train_opts, more=more))
     for k, r in enumerate(rs): say((f"model {k + 1} of {len(rs)}:\n" if len(rs) > 1 else '') + train_summary(r))
     t0 = time.time()
     log = stage(4, 'predict test videos', lambda: predict(root/'test_videos', [r['paths']['pth'] for r in rs], run/'submission.csv', *o.predict_options()))

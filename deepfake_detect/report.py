@@ -140,7 +140,9 @@ def _evaluation_section(run, metrics) -> str:
 def _time_section(run) -> str:
     if not _inside(run, 'timings.csv'): return _missing('no timings.csv in the run folder')
     td = pd.read_csv(run/'timings.csv')
-    return _table(td, index=False) + f'<p class="note">Total {td.seconds.sum():.0f} s.</p>'
+    budget = ((_read_json(_inside(run, 'config.json')) or {}).get('params') or {}).get('budget_minutes')
+    against = f" of a {budget:g}-minute budget ({budget * 60:.0f} s: {'within it' if td.seconds.sum() <= budget * 60 else 'over it'})" if budget else ''
+    return _table(td, index=False) + f'<p class="note">Total {td.seconds.sum():.0f} s{against}.</p>'
 
 # %% ../nbs/13_report.ipynb #a46297cc
 def _run_models(run) -> list[Path]:

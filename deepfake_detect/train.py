@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SPLITS', 'WHERE_IT_TRAINS', 'parse_sizes', 'TrainOptions', 'video_scores', 'VideoMetric', 'KeepBest', 'mean_state',
            'change_map', 'where_layer', 'WhereLoss', 'rng_states', 'set_rng_states', 'Checkpoint', 'phases',
-           'crop_options', 'crops_digest', 'resume_from', 'TimeLeft', 'train', 'train_summary', 'member_path',
-           'exported', 'train_ensemble', 'plot_curves', 'plot_roc']
+           'crop_options', 'crops_digest', 'resume_from', 'TimeLeft', 'cut_to_budget', 'train', 'train_summary',
+           'member_path', 'exported', 'train_ensemble', 'plot_curves', 'plot_roc']
 
 # %% ../nbs/08_train.ipynb #74cba3ea
 import dataclasses, json, numbers, os, time   # no `from __future__ import annotations`: the CLI reads TrainOptions' field types as types
@@ -82,6 +82,7 @@ class TrainOptions:
     device:str=None # 'cpu' or 'cuda:N' (fp16 on CUDA; none or 'auto': the first GPU if there is one)
     workers:int=0 # processes loading training batches
     nprocs:int=1 # processes training together, data-parallel (one a GPU; on a CPU they share its cores), each a share of every batch (08a_distributed)
+    time_budget:float=0 # minutes the training may take (0: no limit): after each phase the epochs left are cut to what the time so far says fits, said on one line
 
     def __post_init__(self):
         self.stages = parse_sizes(self.sizes)
@@ -103,6 +104,7 @@ class TrainOptions:
         if not isinstance(self.average, numbers.Integral) or isinstance(self.average, bool) or self.average < 0: raise bad(f"--average {self.average!r}: must be a whole number of epochs >= 0")
         if not (finite(self.rotate) and 0 <= self.rotate <= 45): raise bad(f"--rotate {self.rotate}: must be in [0, 45] degrees")
         if self.where and not self.pairs: raise bad(f"--where {self.where:g} learns from real/fake pairs: drop --no-pairs, or add --where 0")
+        if not (finite(self.time_budget) and self.time_budget >= 0): raise bad(f"--time-budget {self.time_budget}: must be a number of minutes >= 0 (0: no limit)")
 
     def config(self) -> dict:
         "The options as stored in a model's config."
@@ -275,10 +277,12 @@ def _restore(learn, keep, ck, same_stage):
     keep.load(ck['keep'])
     set_rng_states(ck['rng'], learn.dls.train if same_stage else None)
 
-def _fit_stages(learn, keep, opts:TrainOptions, dls, start=None):
-    "Fit `learn` phase after phase of `phases(opts)`, with new loaders `dls(size)` at each stage after the first; from checkpoint `start`, on from the epoch after its last."
+def _fit_stages(learn, keep, opts:TrainOptions, dls, start=None, clock=time.monotonic) -> list[tuple]:
+    "Fit `learn` phase after phase of `phases(opts)` (cut to `opts.time_budget`), new loaders `dls(size)` at each stage; from checkpoint `start`, on from the epoch after its last. The phases fitted."
     done, before, frozen, stage_now = (start or {}).get('done', 0), 0, False, 0
-    for stage, size, freeze, epochs, lr in phases(opts):
+    plan, k, t0 = phases(opts), 0, clock()
+    while k < len(plan):
+        stage, size, freeze, epochs, lr = plan[k]; k += 1
         if before + epochs <= done: before += epochs; continue   # finished before the run stopped
         keep.stage, keep.size = stage, size
         if stage != stage_now: learn.dls, stage_now = dls(size), stage
@@ -288,9 +292,11 @@ def _fit_stages(learn, keep, opts:TrainOptions, dls, start=None):
             if done > before:   # inside this phase: the recorder's smoothed loss goes on too
                 for c in learn.cbs.filter(lambda c: isinstance(c, Checkpoint)): c.smooth = start['smooth']
             start = None
-        learn.fit_one_cycle(epochs, lr, **({'start_epoch': done - before} if done > before else {}))
+        t = clock(); learn.fit_one_cycle(epochs, lr, **({'start_epoch': done - before} if done > before else {}))
         before += epochs
+        if opts.time_budget and not freeze: plan[k:] = _replan(learn, plan[k:], (clock() - t) / (epochs * size * size), opts.time_budget * 60 - (clock() - t0))
     if start: _restore(learn, keep, start, same_stage=False)   # stopped after the last epoch, before the export: nothing left to fit
+    return plan
 def _evaluate(learn, keep, vids, dls, calibration, device, average) -> tuple:
     "Load the kept weights (the best checkpoint, or the mean of the last `average` epochs') and score them at their size: `(history, row, kept, video scores, calibration, clip, crop accuracy)`."
     hist = pd.DataFrame(keep.history)
@@ -359,6 +365,28 @@ class TimeLeft(Callback):
         print(f"epoch {self.done}/{len(self.sizes)} at {size} px: valid video log loss {r.get('video_logloss', float('nan')):.3f}, AUC {r.get('video_auc', float('nan')):.3f}; "
               f"{_hm(self.before + spent)} so far, about {_hm(left)} left", flush=True)
 
+# %% ../nbs/08_train.ipynb #cce137e5
+def cut_to_budget(rest, s_per_px, left_s) -> tuple[list, str|None]:
+    "The phases `rest` cut to fit `left_s` seconds at `s_per_px` seconds an epoch and pixel, and the line that says so (None: they fit)."
+    cost = lambda ph: sum(e * s * s * s_per_px for _, s, _, e, _ in ph)
+    if cost(rest) <= left_s: return rest, None
+    f = max(left_s, 0) / cost(rest)
+    cut = [[st, s, fr, round(e * f), lr] for st, s, fr, e, lr in rest]
+    while cost(cut) > left_s and any(p[3] for p in cut):
+        max(cut, key=lambda p: (p[3], -cut.index(p)))[3] -= 1   # the phase with most epochs, the earliest of equals
+    sched = lambda ph: ','.join(f'{s}:{e}' for _, s, _, e, _ in ph if e) or 'nothing more'
+    return ([tuple(p) for p in cut if p[3]],
+            f"time budget: {sched(rest)} would take about {cost(rest):.0f} s more, {max(left_s, 0):.0f} s are left: {sched(cut)} instead")
+
+def _replan(learn, rest, s_per_px, left_s) -> list:
+    "`rest` cut to the budget (said), and the progress line's schedule with it."
+    cut, line = cut_to_budget(rest, s_per_px, left_s)
+    if line:
+        print(line, flush=True)
+        for c in [c for c in getattr(learn, 'cbs', []) if isinstance(c, TimeLeft)]:
+            c.sizes = c.sizes[:c.done] + [s for _, s, _, e, _ in cut for _ in range(e)]
+    return cut
+
 # %% ../nbs/08_train.ipynb #ef2dd0c9
 def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, resume=False, checkpoint_every=1, cbs=None, **kwargs) -> dict:
     "Train on the crops in `crops` (a folder made by `extract`, or a `CropIndex`) as `opts` says; export to `out`."
@@ -372,6 +400,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     if world > 1 and dev.type == 'cuda': dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank)))   # one GPU a process
     if opts.sbi: check_landmarks(tbl, ci.root)
     ckpt, meta = paths['pth'].with_name(paths['pth'].stem + '.resume.pth'), dict(train=_decisive(opts), crops=crops_digest(tbl))
+    if resume and opts.time_budget: raise DeepfakeError(f"--resume with --time-budget {opts.time_budget:g}: a budget may cut the schedule, which a resumed run could not follow; resume without it")
     start = resume_from(ckpt, meta, opts) if resume else None
     done, before = (start or {}).get('done', 0), (start or {}).get('seconds', 0.)
     dls = lambda size: crop_dls(tbl, size, cfg['mean'], cfg['std'], opts, device=dev, shard=(rank, world))
@@ -391,12 +420,13 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     if opts.mixup: learn.add_cb(MixUp())
     learn.to_channelslast(use_amp=dev.type == 'cuda')   # channels-last convolutions: a fifth faster on a CPU; with fp16 mixed precision on a GPU
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
-    _fit_stages(learn, keep, opts, dls, start)
+    ran = _fit_stages(learn, keep, opts, dls, start)
     if not is_main(): return dict(paths=None, rank=rank)   # rank 0 scores, calibrates and exports
     learn.remove_cbs(ours + extra)   # scoring the kept weights is no epoch (get_preds fires epoch events)
     hist, best, kept, v, cal, clip, acc = _evaluate(learn, keep, vids, dls, opts.calibration, dev, opts.average)
     two = v.y.nunique() == 2
     config = dict(cfg, size=int(best['size']), dropout=opts.dropout, zoom=list(ZOOM), classes=['REAL', 'FAKE'], train=opts.config(),
+                  schedule=','.join(f'{s}:{e}' for _, s, frozen, e, _ in ran if not frozen),   # as fitted: a time budget may have cut it
                   best_epoch=int(best.epoch), best_stage_size=int(best['size']), kept=kept, calibration=cal, clip=clip,
                   metrics=dict(video_logloss=clipped_log_loss(v.y, v.p), video_auc=roc_auc_score(v.y, v.p) if two else None,
                                video_logloss_calibrated=clipped_log_loss(v.y, calibrate(v.p, cal), clip) if cal else None, crop_accuracy=acc),

@@ -38,14 +38,18 @@ def test_demo_writes_report_submission_and_metrics(demo_run):
     page = (run/'report.html').read_text()
     for s in SECTIONS: assert f'<section id="{s}">' in page, s
     assert page.count('data:image/png;base64,') >= 6 and 'class="missing"' not in page
+    assert 'of a 10-minute budget (600 s: within it)' in page               # the time section says against what
     assert not re.search(r'(src|href)="https?:', page)                      # self-contained
 
 def test_demo_keeps_its_time_budget(demo_run, cli, tmp_path):
-    "Over its budget after the first model, the demo says so and predicts with that one (extraction resumes from a copy of the first run)."
+    "Over its budget, the demo cuts its training's schedule and trains no second model, says both, and predicts with the one (extraction resumes from a copy of the first run)."
     run = tmp_path/'run'
     shutil.copytree(demo_run[0], run)   # its models/sample_2.* stay: the report must not count a member this run did not use
-    r = cli('demo', '--out', run, '--frames', 4, '--predict-frames', 4, '--sizes', '64:1', '--per-video', 2, '--budget-minutes', 0.01, check=True)
+    r = cli('demo', '--out', run, '--frames', 4, '--predict-frames', 4, '--sizes', '64:1,80:1', '--per-video', 2, '--budget-minutes', 0.01, check=True)
     assert 'model 2 of 2 skipped' in r.stdout and 'budget of 0.01 minutes' in r.stdout, r.stdout[-2000:]
+    assert 'time budget: 80:1 would take about' in r.stdout and 'nothing more instead' in r.stdout, r.stdout[-2000:]   # the schedule is cut, said
+    assert json.loads((run/'models'/'sample.json').read_text())['schedule'] == '64:1'
+    assert 'of a 0.01-minute budget (1 s: over it)' in (run/'report.html').read_text()
     assert [Path(m).name for m in json.loads((run/'submission_run.json').read_text())['models']] == ['sample.pth']
     assert 'ensemble' not in (run/'report.html').read_text()
     r = cli('demo', '--out', run, '--budget-minutes', -1)
