@@ -42,7 +42,7 @@ def test_pages_show_the_post_not_the_workshop(site):
     assert 'In&nbsp;[' not in (site/'06_data.html').read_text() and 'In [' not in data
 
 @pytest.mark.slow   # opens pages in Chromium: `make test-all` (CI) runs it, `make test` does not
-@pytest.mark.parametrize('page', ['index.html', '03_faces.html'])
+@pytest.mark.parametrize('page', ['index.html', '03_faces.html', '10a_lessons.html'])
 def test_pages_show_their_figures_in_headless_chromium(site, page, tmp_path):
     exe = _chromium()
     if exe is None: pytest.skip("Chromium is not installed here (Debian: apt-get install chromium); CI installs it and runs this test")
@@ -53,3 +53,5 @@ def test_pages_show_their_figures_in_headless_chromium(site, page, tmp_path):
     attrs = dict(re.findall(r'data-([\w-]+)="(\d+)"', body.group(1)))
     assert int(attrs.get('images', 0)) >= 1, f"{page}: no figure (run `make notebooks` to store the outputs)"
     assert attrs['images-rendered'] == attrs['images'], f"{page}: only {attrs['images-rendered']} of {attrs['images']} images rendered"
+    shown = re.sub(r'<(style|script)[^>]*>.*?</\1>', '', dom, flags=re.S)
+    assert '#|' not in re.sub(r'<[^>]+>', '', shown), f"{page}: the browser shows an nbdev directive"
