@@ -15,7 +15,7 @@ from .video import probe_all
 from .crops import CropOptions, extract, extract_summary
 from .train import TrainOptions
 from .train import train_ensemble, train_summary
-from .inference import ScoreOptions, predict, predict_summary
+from .inference import ScoreOptions, predict, predict_summary, reference_model
 from .evaluate import evaluate, evaluate_summary
 from .report import write_report
 
@@ -82,6 +82,24 @@ class DemoOptions:
     def predict_options(self) -> tuple[CropOptions, ScoreOptions]: return CropOptions(frames=self.predict_frames, device=self.device), ScoreOptions(tta=self.tta)
 
 
+# %% ../nbs/15_pipeline.ipynb #67b8e9d5
+def _predict_both(videos, models, ref, run, o:DemoOptions):
+    "Predict `videos` with the demo's `models` into run/submission.csv, and with the reference model `ref` (if any) into run/reference/; the demo's log."
+    crop, score = o.predict_options()
+    log = predict(videos, models, run/'submission.csv', crop, score, cache=run/'predict_cache')
+    if ref: predict(videos, [ref], run/'reference'/'submission.csv', crop, score, cache=run/'predict_cache', progress=False)
+    return log
+
+def _evaluate_both(run, labels, ref) -> str:
+    "Evaluate the demo's submission (run/eval) and the reference model's (run/reference/eval); the lines that say so."
+    r = evaluate(run/'submission.csv', labels, out_dir=run/'eval')
+    lines = evaluate_summary(r, run/'eval')
+    if ref and (run/'reference'/'submission.csv').exists():
+        rr = evaluate(run/'reference'/'submission.csv', labels, out_dir=run/'reference'/'eval')
+        auc = 'n/a' if rr['auc'] is None else format(rr['auc'], '.3f')
+        lines += f"\nthe reference model the package ships, on the same videos: log loss {rr['log_loss']:.4f}, AUC {auc} (run/reference; its model card: {ref.parent/'MODEL_CARD.md'})"
+    return lines
+
 # %% ../nbs/15_pipeline.ipynb #cd9b8274
 class _Stages:
     "Runs the numbered stages of a job in folder `run`, printing each title, and keeps their seconds in `timings.csv`."
@@ -125,11 +143,11 @@ def run_demo(out='runs/demo', opts:DemoOptions=None, say=print, **kw) -> Path:
     train_opts = o.train_options(time_budget=max(0.9 * left, 1) / 60 if budget_minutes else 0)   # a tenth kept for scoring and saving the model
     rs = stage(3, 'train', lambda: train_ensemble(run/'crops', run/'models'/'sample.pkl', members, train_opts, more=more))
     for k, r in enumerate(rs): say((f"model {k + 1} of {len(rs)}:\n" if len(rs) > 1 else '') + train_summary(r))
-    t0 = time.time()
-    log = stage(4, 'predict test videos', lambda: predict(root/'test_videos', [r['paths']['pth'] for r in rs], run/'submission.csv', *o.predict_options()))
+    t0, ref = time.time(), reference_model()
+    log = stage(4, 'predict test videos', lambda: _predict_both(root/'test_videos', [r['paths']['pth'] for r in rs], ref, run, o))
     say(predict_summary(log, run/'submission.csv', time.time() - t0))
     labels = root/'test_labels.csv'
-    if labels.exists(): say(evaluate_summary(stage(5, 'evaluate', lambda: evaluate(run/'submission.csv', labels, out_dir=run/'eval')), run/'eval'))
+    if labels.exists(): say(stage(5, 'evaluate', lambda: _evaluate_both(run, labels, ref)))
     else: say(f"\n[5/6] evaluate: skipped, no {labels}")
     rep = stage(6, 'report', lambda: write_report(run, title=f'deepfake_detect demo on {root.name}'))
     say(f"report: {rep} ({rep.stat().st_size / 1e6:.1f} MB)\n\ndemo finished in {time.time() - t_all:.0f} s: open {rep} in a browser")

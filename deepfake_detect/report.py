@@ -119,6 +119,16 @@ def _training_section(run, model_json, n_models=1) -> str:
     return body
 
 # %% ../nbs/13_report.ipynb #3c18f481
+def _beside_reference(run, metrics) -> str:
+    "The run's models beside the reference model the package ships, on the same videos (the demo writes reference/eval): a table, or nothing."
+    ref = _read_json(_inside(run, 'reference/eval/metrics.json'))
+    if not ref: return ''
+    row = lambda name, m: dict(model=name, log_loss=m['log_loss'], auc=m.get('auc'), accuracy=m['accuracy'], mean_p_fake_of_fakes=m.get('mean_p_fake'), mean_p_fake_of_reals=m.get('mean_p_real'))
+    t = pd.DataFrame([row("this run's model(s)", metrics), row('the reference model the package ships', ref)])
+    return ('<h3>Beside the reference model</h3>' + _table(t, index=False) +
+            '<p class="note">The reference model was trained for longer on the same sample (its model card, deepfake_detect/models/MODEL_CARD.md); '
+            'neither has seen a real deepfake. Answering 0.5 for every video scores log loss ' + f"{metrics['constant_0_5']:.4f}.</p>")
+
 def _evaluation_section(run, metrics) -> str:
     if not metrics: return _missing('no eval/metrics.json in the run folder')
     body = _kpis([('test videos', metrics['videos']), ('log loss', f"{metrics['log_loss']:.4f}"),
@@ -129,7 +139,7 @@ def _evaluation_section(run, metrics) -> str:
     rows += [(f'log loss clipped at {k}', v) for k, v in metrics['log_loss_at_clip'].items()]
     if 'calibration' in metrics: rows += [('log loss before calibration', metrics['calibration']['log_loss_before']),
                                           ('log loss after calibration', metrics['calibration']['log_loss_after'])]
-    body += '<h3>Metrics</h3>' + _table(pd.DataFrame(rows, columns=['metric', 'value']), index=False)
+    body += '<h3>Metrics</h3>' + _table(pd.DataFrame(rows, columns=['metric', 'value']), index=False) + _beside_reference(run, metrics)
     for name, title in (('by_method', 'By manipulation method'), ('by_source', 'By kind of real source')):
         if metrics.get(name): body += f'<h3>{title}</h3>' + _table(pd.DataFrame(metrics[name]), index=False)
     for k, alt in (('roc', 'ROC'), ('reliability', 'reliability diagram'), ('hist', 'P(fake) by class')):

@@ -39,6 +39,9 @@ def test_demo_writes_report_submission_and_metrics(demo_run):
     for s in SECTIONS: assert f'<section id="{s}">' in page, s
     assert page.count('data:image/png;base64,') >= 6 and 'class="missing"' not in page
     assert 'of a 10-minute budget (600 s: within it)' in page               # the time section says against what
+    ref = json.loads((run/'reference'/'eval'/'metrics.json').read_text())   # the reference model the package ships, on the same videos
+    assert ref['videos'] == len(expected) and 'the reference model the package ships, on the same videos: log loss' in r.stdout
+    assert 'Beside the reference model' in page and f"{ref['log_loss']:.4g}" in page
     assert not re.search(r'(src|href)="https?:', page)                      # self-contained
 
 def test_demo_keeps_its_time_budget(demo_run, cli, tmp_path):
