@@ -75,7 +75,7 @@ def training_variants():
     cost = sum(e * (s / 96) ** 2 for s, e in parse_sizes(d.sizes))   # epochs in 96-px units: a pixel costs about the same at any size
     fixed = f'128:{round(cost / (128 / 96) ** 2)}'
     return [(f'the defaults (pairs, {d.sizes}, randmerge {d.p_merge}, crappify)', d, nullcontext()),
-            ('random crops instead of real/fake pairs', replace(d, pairs=False), nullcontext()),
+            ('random crops instead of real/fake pairs (so no self-blends: they are made from pairs)', replace(d, pairs=False, sbi=0.0), nullcontext()),
             (f'one fixed size, {fixed} (about the same time)', replace(d, sizes=fixed), nullcontext()),
             ('no randmerge', replace(d, p_merge=0.0), nullcontext()),
             ('no crappify', d, without_aug('crappify'))]
