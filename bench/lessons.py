@@ -81,23 +81,22 @@ def training_variants():
             ('no crappify', d, without_aug('crappify'))]
 
 def training_rows(work, have=(), seeds=(42,)):
-    "Train each variant once a seed (seed-major, so a stopped run leaves every variant with as many seeds as the others)."
+    "Train each variant once a seed: the defaults for every seed first (the baseline), then the others seed by seed, so a stopped run leaves them even."
     from deepfake_detect.crops import extract, CropIndex
     from deepfake_detect.train import train
     from bench.generalization import score
     crops = work/'crops'
     extract(SAMPLE/'train_sample_videos', crops, frames=32, progress=False)
-    rows = []
-    for seed in seeds:
-        for i, (name, opts, ctx) in enumerate(training_variants()):
-            if ('training', name, str(seed)) in have: continue
-            t0 = time.time()
-            with ctx: r = train(CropIndex.load(crops), work/f'train{i}_seed{seed}'/'model.pkl', replace(opts, seed=seed), progress=False)
-            secs = round(time.time() - t0)
-            s = score(r['paths']['pth'], work, f'train{i}_seed{seed}')
-            rows.append(dict(group='training', setting=name, seed=seed, seconds=secs, test_logloss=s['test_logloss'], test_auc=s['test_auc'],
-                             heldout_logloss=s.get('heldout_logloss'), heldout_auc=s.get('heldout_auc'), valid_auc=r['config']['metrics']['video_auc']))
-            print(json.dumps(rows[-1]), flush=True); SAVE(rows)
+    rows, variants = [], list(enumerate(training_variants()))
+    for seed, (i, (name, opts, ctx)) in [(s, variants[0]) for s in seeds] + [(s, v) for s in seeds for v in variants[1:]]:   # the defaults of every seed first: the baseline
+        if ('training', name, str(seed)) in have: continue
+        t0 = time.time()
+        with ctx: r = train(CropIndex.load(crops), work/f'train{i}_seed{seed}'/'model.pkl', replace(opts, seed=seed), progress=False)
+        secs = round(time.time() - t0)
+        s = score(r['paths']['pth'], work, f'train{i}_seed{seed}')
+        rows.append(dict(group='training', setting=name, seed=seed, seconds=secs, test_logloss=s['test_logloss'], test_auc=s['test_auc'],
+                         heldout_logloss=s.get('heldout_logloss'), heldout_auc=s.get('heldout_auc'), valid_auc=r['config']['metrics']['video_auc']))
+        print(json.dumps(rows[-1]), flush=True); SAVE(rows)
     return rows
 
 SAVE = lambda rows: None   # set by the script: rows are written as they come, so a stopped run loses nothing
