@@ -130,7 +130,7 @@ if __name__ == '__main__':
         if g == 'inference': df = save(inference_rows(Path(a.model), work, have))
         elif g == 'decoders':
             if a.dfdc is None:
-                from bench_speed import make_videos
+                from bench.bench_speed import make_videos
                 a.dfdc = str(make_videos(work/'dfdc', 6)[0].parent)
             df = save(decoder_rows(a.dfdc))
         elif g == 'training': df = save(training_rows(work, have, [int(x) for x in a.seeds.split(',')]))
