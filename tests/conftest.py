@@ -8,6 +8,11 @@ SAMPLE = ROOT/'data'/'sample'
 def pytest_configure(config):
     config.addinivalue_line('markers', 'slow: a long end-to-end check that `make test-all` (CI) runs and `make test` leaves out (-m "not slow")')
 
+def default_sigint():
+    "For `preexec_fn`: Ctrl-C acts on the child even when the tests run in a background job (which starts with SIGINT ignored, and a child inherits that)."
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 @pytest.fixture(scope='session')
 def offline_env(tmp_path_factory):
     "Environment for a subprocess in which any network connection fails at once (and hub calls are offline)."

@@ -2,7 +2,7 @@
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pandas as pd, pytest, torch
-from conftest import ROOT
+from conftest import ROOT, default_sigint
 
 pytestmark = pytest.mark.slow   # trains with two processes, three times: `make test-all` (CI) runs it, `make test` does not
 
@@ -12,7 +12,7 @@ EXE = str(Path(sys.executable).parent/'deepfake-detect')
 
 def _start(crops, out, env, *more):
     return subprocess.Popen([EXE, 'train', str(crops), '--out', str(out), *map(str, ARGS), *map(str, more)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
 
 def _ranks(parent) -> dict:
     "The rank of each child process of `parent` (from its environment)."

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, default_sigint
 from bench.common import make_8k_and_crowd, make_damaged_middle
 from deepfake_detect.core import read_submission, validate_submission
 
@@ -108,7 +108,7 @@ def test_an_8k_clip_and_a_crowd_stay_within_memory(tmp_path):
 def test_two_extracts_on_one_folder(tmp_path, offline_env):
     "Item 7: a second extract into a folder another is writing to stops with one line, and the first finishes."
     out = tmp_path/'c'
-    first = subprocess.Popen([str(EXE), 'extract', str(TRAIN), str(out), '--frames', '2'], env=offline_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen([str(EXE), 'extract', str(TRAIN), str(out), '--frames', '2'], env=offline_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=default_sigint)
     t0 = time.time()
     while not (out/'.lock').exists() or not any((out/'crops').glob('*/status.json')):
         assert time.time() - t0 < 120 and first.poll() is None; time.sleep(0.1)

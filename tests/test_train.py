@@ -2,7 +2,7 @@
 import json, subprocess, sys
 from pathlib import Path
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, default_sigint
 
 def test_train_cli_writes_a_model_that_loads_offline(cli, sample_crops, tmp_path, offline_env):
     crops = sample_crops
@@ -34,7 +34,7 @@ def test_train_resumes_after_ctrl_c_with_the_same_weights(cli, sample_crops, tmp
     cli('train', sample_crops, '--out', tmp_path/'a.pkl', *args, check=True)
     b = tmp_path/'b.pkl'
     p = subprocess.Popen([str(Path(sys.executable).parent/'deepfake-detect'), 'train', str(sample_crops), '--out', str(b), *map(str, args)],
-                         env=offline_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                         env=offline_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     t0 = time.time()
     while not b.with_suffix('.resume.pth').exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.05)
     p.send_signal(signal.SIGINT); err = p.communicate(timeout=300)[1]
