@@ -13,7 +13,7 @@ hidden layer: 512 features a frame, and the model's own P(fake). Then, trained o
 
 The two heads are fitted with Adam on the training videos less a fifth of their originals (with their fakes), for up to
 60 epochs, keeping the epoch with the lowest validation log loss, the head's seed the model's. Each is scored on the
-82 test videos. Rows go to bench/results/lessons.csv (group `temporal`, one row a head and seed) and are printed.
+82 test videos. Rows go to bench/results/temporal.csv (one row a head and seed; 10a_lessons reads it) and are printed.
 """
 import argparse, json, time
 from pathlib import Path
@@ -117,7 +117,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--models', required=True, help="per-frame models' .pth files, comma-separated (each its seed, read from its .json)")
     ap.add_argument('--work', default='/tmp/temporal')
-    ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'lessons.csv'))
+    ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'temporal.csv'))
     a = ap.parse_args()
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     out = Path(a.out)
@@ -126,5 +126,5 @@ if __name__ == '__main__':
         rows = pd.DataFrame(rows_for(Path(m), work, seed))
         print(rows.round(3).to_string(index=False), flush=True)
         old = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=rows.columns)
-        keep = ~((old.group == GROUP) & (old.get('seed') == seed))
+        keep = ~((old.group == GROUP) & (old.seed == seed))
         pd.concat([old[keep], rows], ignore_index=True).to_csv(out, index=False)
