@@ -8,20 +8,12 @@ nbdev's `show_doc` shows). The notebooks in nbs/ are not touched.
 """
 import ast, copy, json, re
 from pathlib import Path
+from fastcore.basics import AttrDict
 from mkdocs.plugins import event_priority
+from nbdev.process import extract_directives
 
 OUT = Path(__file__).resolve().parents[1]/'build'/'site_nbs'
-DIRECTIVE = re.compile(r'^\s*#\s*\|\s*(.*?)\s*$')
-
-def directives(source):
-    "The directive lines of a cell's source as {name: value} (`#| export` -> {'export': ''}, `#| echo: false` -> {'echo': 'false'})."
-    out = {}
-    for line in source.splitlines():
-        m = DIRECTIVE.match(line)
-        if m:
-            name, _, value = m.group(1).partition(':')
-            out[name.strip().split()[0] if name.strip() else ''] = value.strip()
-    return out
+DIRECTIVE = re.compile(r'^\s*#\s*\|')   # the Quarto ones (`#| echo: false`), which nbdev leaves in a cell's source
 
 def _signature(node):
     "`name(arg, arg=default, *, kw=default)` from a function's AST, as written in the source."
@@ -52,14 +44,15 @@ def reader_copy(nb):
     for cell in nb['cells']:
         src = ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
         if cell['cell_type'] != 'code': cells.append(cell); continue
-        d = directives(src)
+        parsed = AttrDict(cell_type='code', source=src)
+        d = extract_directives(parsed)   # nbdev's reading: {'hide': [], 'export': [], 'echo:': ['false']}, its own taken out
         if 'hide' in d: continue
-        keep = '\n'.join(l for l in src.splitlines() if not DIRECTIVE.match(l)).strip('\n')
+        keep = '\n'.join(l for l in parsed.source.splitlines() if not DIRECTIVE.match(l)).strip('\n')
         if not keep: continue
         cell = copy.deepcopy(cell)
         cell['source'] = keep
-        if d.get('echo') == 'false': cell.setdefault('metadata', {}).setdefault('tags', []).append('remove_input')
-        if d.get('output') == 'false': cell['outputs'] = []
+        if d.get('echo:') == ['false']: cell.setdefault('metadata', {}).setdefault('tags', []).append('remove_input')
+        if d.get('output:') == ['false']: cell['outputs'] = []
         cells.append(cell)
         if {'export', 'exports'} & d.keys(): cells += [_md(c) for c in doc_cards(keep)]
     return dict(nb, cells=cells)
