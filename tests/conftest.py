@@ -8,6 +8,11 @@ SAMPLE = ROOT/'data'/'sample'
 def pytest_configure(config):
     config.addinivalue_line('markers', 'slow: a long end-to-end check that `make test-all` (CI) runs and `make test` leaves out (-m "not slow")')
 
+def chromium():
+    "The path of a Chromium (or Chrome) here, or None."
+    import shutil
+    return next((shutil.which(n) for n in ('chromium', 'chromium-browser', 'google-chrome') if shutil.which(n)), None)
+
 def default_sigint():
     "For `preexec_fn`: Ctrl-C acts on the child even when the tests run in a background job (which starts with SIGINT ignored, and a child inherits that)."
     import signal

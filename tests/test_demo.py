@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, chromium
 from deepfake_detect.core import read_submission, validate_submission
 
 SECTIONS = ('data', 'faces', 'training', 'evaluation', 'wrong', 'time', 'config')
@@ -62,11 +62,9 @@ def test_demo_bad_data_folder(cli, tmp_path):
     r = cli('demo', '--out', tmp_path/'x', '--data', tmp_path)
     assert r.returncode == 2 and 'need train_sample_videos/ and test_videos/' in r.stderr and 'Traceback' not in r.stderr
 
-def _chromium():
-    return next((shutil.which(n) for n in ('chromium', 'chromium-browser', 'google-chrome') if shutil.which(n)), None)
 
 def test_report_renders_in_headless_chromium(demo_run, tmp_path):
-    exe = _chromium()
+    exe = chromium()
     if exe is None: pytest.skip("Chromium is not installed here (Debian: apt-get install chromium); CI installs it and runs this test")
     run, _ = demo_run
     uri = (run/'report.html').resolve().as_uri()

@@ -1,12 +1,10 @@
 "The docs site builds offline from the notebooks' stored outputs, and a real browser shows its figures (issue 17)."
-import html, json, re, shutil, subprocess, sys
+import html, json, re, subprocess, sys
 from pathlib import Path
 import pytest
-from conftest import ROOT
+from conftest import ROOT, chromium
 
 
-def _chromium():
-    return next((shutil.which(n) for n in ('chromium', 'chromium-browser', 'google-chrome') if shutil.which(n)), None)
 
 @pytest.fixture(scope='module')
 def site(tmp_path_factory, offline_env):
@@ -23,11 +21,11 @@ def test_every_notebook_page_is_built(site):
         assert page.exists(), page
     assert not re.search(r'<(?:script|img|link)[^>]+(?:src|href)="https?://', (site/'03_faces.html').read_text())   # nothing fetched from the web
 
-def _text(page):
-    "A page's article as a reader sees it: the HTML less its tags and styles."
-    html = page.read_text()
-    html = re.sub(r'<(style|script)[^>]*>.*?</\1>', '', html, flags=re.S)
-    return re.sub(r'<[^>]+>', '', html)
+def _shown(page_html) -> str:
+    "The text a reader sees in a page's HTML: less its styles, scripts and tags."
+    return re.sub(r'<[^>]+>', '', re.sub(r'<(style|script)[^>]*>.*?</\1>', '', page_html, flags=re.S))
+
+def _text(page): return _shown(page.read_text())
 
 def test_pages_show_the_post_not_the_workshop(site):
     "No `#|` directive and no hidden cell on any page; exported functions carry their signature and docstring (issue 41)."
@@ -44,7 +42,7 @@ def test_pages_show_the_post_not_the_workshop(site):
 @pytest.mark.slow   # opens pages in Chromium: `make test-all` (CI) runs it, `make test` does not
 @pytest.mark.parametrize('page', ['index.html', '03_faces.html', '10a_lessons.html'])
 def test_pages_show_their_figures_in_headless_chromium(site, page, tmp_path):
-    exe = _chromium()
+    exe = chromium()
     if exe is None: pytest.skip("Chromium is not installed here (Debian: apt-get install chromium); CI installs it and runs this test")
     flags = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', f'--user-data-dir={tmp_path/"profile"}']
     dom = subprocess.run(flags + ['--virtual-time-budget=10000', '--dump-dom', (site/page).as_uri()], capture_output=True, text=True, timeout=120).stdout
@@ -53,5 +51,4 @@ def test_pages_show_their_figures_in_headless_chromium(site, page, tmp_path):
     attrs = dict(re.findall(r'data-([\w-]+)="(\d+)"', body.group(1)))
     assert int(attrs.get('images', 0)) >= 1, f"{page}: no figure (run `make notebooks` to store the outputs)"
     assert attrs['images-rendered'] == attrs['images'], f"{page}: only {attrs['images-rendered']} of {attrs['images']} images rendered"
-    shown = re.sub(r'<(style|script)[^>]*>.*?</\1>', '', dom, flags=re.S)
-    assert '#|' not in re.sub(r'<[^>]+>', '', shown), f"{page}: the browser shows an nbdev directive"
+    assert '#|' not in _shown(dom), f"{page}: the browser shows an nbdev directive"
