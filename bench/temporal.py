@@ -7,7 +7,8 @@ scores. Here, for each per-frame model `train` wrote (the lessons' default runs,
 training and test videos (32 frames; each video's longest track, in frame order) go through the model up to its head's
 hidden layer: 512 features a frame, and the model's own P(fake). Then, trained on the training videos alone:
 
-  mean    the mean of the frames' P(fake), calibrated and clipped as `predict` does: nothing is trained here;
+  mean    the mean of the frames' P(fake) (the plain view alone, where `predict` also averages the mirrored one),
+          calibrated and clipped as `predict` does: nothing is trained here;
   pooled  the frames' features averaged, then a linear layer: trained, but blind to the order of the frames;
   gru     a one-layer GRU (64 wide) over the frames' features in order, then a linear layer: the temporal head.
 
