@@ -7,7 +7,7 @@ inference  the demo's model on data/sample/test_videos: aggregation within a tra
            so the aggregation and TTA rows time the scoring alone (`seconds`: the whole predict call).
 decoders   decord, PyAV and OpenCV reading 32 frames of DFDC-shaped clips (1920x1080, 10 s; --dfdc, or made by synth).
 training   the current training defaults on the sample's crops (32 frames a video), then one thing changed: no pair
-           sampler (random crops), one fixed size at about equal time, no randmerge, no crappify; each once a seed
+           sampler (random crops, as many an epoch as the pairs'), one fixed size at about equal time, no randmerge, no crappify; each once a seed
            (--seeds, three by default). Each model predicts the test videos (16 frames, 2 views) and the held-out set,
            as bench/generalization.py does.
 
@@ -67,15 +67,21 @@ def without_aug(name):
     try: yield
     finally: data.AUGS[name] = saved
 
-def training_variants():
-    "(name, options, context) for each training row: the current defaults, then one thing changed."
+def pair_epoch(crops, opts) -> int:
+    "The pairs an epoch of `opts` draws from the training split of `crops` (a `CropIndex`): a random-crop epoch of twice as many crops trains as long."
+    from deepfake_detect.data import crop_table, PairSampler
+    tbl = crop_table(crops, split=opts.split, valid_pct=opts.valid_pct, seed=opts.seed)
+    return PairSampler(tbl[~tbl.is_valid].reset_index(drop=True), opts.bs, opts.per_video, opts.epoch_pairs, opts.seed, opts.sbi).n
+
+def training_variants(epoch_pairs=None):
+    "(name, options, context) for each training row: the current defaults, then one thing changed; `epoch_pairs`: the defaults' pairs an epoch (`pair_epoch`), which the random crops match."
     from deepfake_detect.train import TrainOptions, parse_sizes
     from contextlib import nullcontext
     d = TrainOptions()
     cost = sum(e * (s / 96) ** 2 for s, e in parse_sizes(d.sizes))   # epochs in 96-px units: a pixel costs about the same at any size
     fixed = f'128:{round(cost / (128 / 96) ** 2)}'
     return [(f'the defaults (pairs, {d.sizes}, randmerge {d.p_merge}, crappify)', d, nullcontext()),
-            ('random crops instead of real/fake pairs (so no self-blends: they are made from pairs)', replace(d, pairs=False, sbi=0.0), nullcontext()),
+            ('random crops instead of real/fake pairs, as many an epoch (so no self-blends: they are made from pairs)', replace(d, pairs=False, sbi=0.0, epoch_pairs=epoch_pairs), nullcontext()),
             (f'one fixed size, {fixed} (about the same time)', replace(d, sizes=fixed), nullcontext()),
             ('no randmerge', replace(d, p_merge=0.0), nullcontext()),
             ('no crappify', d, without_aug('crappify'))]
@@ -83,15 +89,16 @@ def training_variants():
 def training_rows(work, have=(), seeds=(42,)):
     "Train each variant once a seed: the defaults for every seed first (the baseline), then the others seed by seed, so a stopped run leaves them even."
     from deepfake_detect.crops import extract, CropIndex
-    from deepfake_detect.train import train
+    from deepfake_detect.train import train, TrainOptions
     from bench.generalization import score
     crops = work/'crops'
     extract(SAMPLE/'train_sample_videos', crops, frames=32, progress=False)
-    rows, variants = [], list(enumerate(training_variants()))
-    for seed, (i, (name, opts, ctx)) in [(s, variants[0]) for s in seeds] + [(s, v) for s in seeds for v in variants[1:]]:   # the defaults of every seed first: the baseline
+    ci, rows = CropIndex.load(crops), []
+    variants = {s: list(enumerate(training_variants(pair_epoch(ci, replace(TrainOptions(), seed=s))))) for s in seeds}
+    for seed, (i, (name, opts, ctx)) in [(s, variants[s][0]) for s in seeds] + [(s, v) for s in seeds for v in variants[s][1:]]:   # the defaults of every seed first: the baseline
         if ('training', name, str(seed)) in have: continue
         t0 = time.time()
-        with ctx: r = train(CropIndex.load(crops), work/f'train{i}_seed{seed}'/'model.pkl', replace(opts, seed=seed), progress=False)
+        with ctx: r = train(ci, work/f'train{i}_seed{seed}'/'model.pkl', replace(opts, seed=seed), progress=False)
         secs = round(time.time() - t0)
         s = score(r['paths']['pth'], work, f'train{i}_seed{seed}')
         rows.append(dict(group='training', setting=name, seed=seed, seconds=secs, test_logloss=s['test_logloss'], test_auc=s['test_auc'],

@@ -176,11 +176,11 @@ class PairSampler(Sampler):
         for k in range(0, len(keys), self.bs): yield keys[k:k + self.bs]
 
 class RandomSampler(Sampler):
-    "Batches of `bs` random crops, each with its own augmentation seed."
-    def __init__(self, df, bs, seed=0): self.n, self.bs, self.rng = len(df), bs, np.random.default_rng(seed)
+    "Batches of `bs` random crops, each with its own augmentation seed; `n` crops an epoch (default: each crop once), each visited equally often (to within one)."
+    def __init__(self, df, bs, seed=0, n=None): self.size, self.bs, self.rng = len(df), bs, np.random.default_rng(seed); self.n = n or self.size
     def __len__(self): return -(-self.n // self.bs)
     def __iter__(self):
-        order = self.rng.permutation(self.n)
+        order = np.concatenate([self.rng.permutation(self.size) for _ in range(-(-self.n // self.size))])[:self.n]
         for k in range(0, self.n, self.bs): yield [(int(i), int(self.rng.integers(2**31))) for i in order[k:k + self.bs]]
 
 # %% ../nbs/06_data.ipynb #5a1d0c02
@@ -223,7 +223,7 @@ def crop_dls(tbl, size, mean, std, opts, device=None, shard=(0, 1), **kw) -> Dat
     vds = CropDataset(val, size, mean, std)
     rank, world = shard
     if world > 1 and (o.bs // (2 if o.pairs else 1)) % world: raise DataError(f"--bs {o.bs}: each batch's {'pairs' if o.pairs else 'crops'} must split evenly over {world} processes")
-    sampler = PairSampler(trn, o.bs, o.per_video, o.epoch_pairs, o.seed, o.sbi) if o.pairs else RandomSampler(trn, o.bs, o.seed)
+    sampler = PairSampler(trn, o.bs, o.per_video, o.epoch_pairs, o.seed, o.sbi) if o.pairs else RandomSampler(trn, o.bs, o.seed, o.epoch_pairs and 2 * o.epoch_pairs)
     if world > 1: sampler = ShardedBatches(sampler, rank, world, o.pairs)
     tdl = DataLoader(tds, batch_sampler=sampler, num_workers=o.workers)
     vdl = DataLoader(vds, batch_size=o.bs * 2, shuffle=False, num_workers=o.workers)

@@ -65,7 +65,7 @@ class TrainOptions:
     freeze_epochs:int=1 # head-only epochs before the body is unfrozen
     pairs:bool=True # batches of real/fake pairs at the same frame (--no-pairs: random crops)
     per_video:int=8 # pairs drawn per original video and epoch (random frames)
-    epoch_pairs:int=None # pairs per epoch in all (default: per_video for each original)
+    epoch_pairs:int=None # pairs per epoch in all (default: per_video for each original); with --no-pairs, twice as many crops (default: each crop once)
     valid_frames:int=8 # frames per validation video scored after each epoch
     sbi:float=0.5 # share of the fakes that are self-blended from real crops (0: none; 1: train from real videos alone)
     where:float=0.0 # weight of the where-loss: the body also learns which pixels a fake changed, from each real/fake pair (0: off)
