@@ -1,8 +1,8 @@
 """The write-up's lessons, rerun on the sample: one row per experiment with log loss, AUC and seconds, from one script.
 
-    python -m bench.lessons [--model runs/demo/models/sample.pth] [--dfdc DIR] [--groups inference,decoders,training]
+    python -m bench.lessons [--groups training,inference,decoders] [--model M] [--dfdc DIR] [--seeds 42,43,44]
 
-inference  the demo's model on data/sample/test_videos: aggregation within a track (mean, median, confident, max),
+inference  a model (--model; its training seed in each row) on data/sample/test_videos: aggregation within a track (mean, median, confident, max),
            TTA views 1/2/4, frames per video 8/16/32, detection on every 2nd frame. Crops are cached per crop setting,
            so the aggregation and TTA rows time the scoring alone (`seconds`: the whole predict call).
 decoders   decord, PyAV and OpenCV reading 32 frames of DFDC-shaped clips (1920x1080, 10 s; --dfdc, or made by synth).
@@ -13,7 +13,7 @@ training   the current training defaults on the sample's crops (32 frames a vide
 
 Writes bench/results/lessons.csv (a run of some groups replaces their rows and keeps the others) and prints the table.
 """
-import argparse, json, sys, time
+import argparse, json, time
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -30,15 +30,15 @@ def _eval(sub):
 
 def inference_rows(model, work, have=()):
     from deepfake_detect.inference import predict
-    rows = []
+    rows, seed = [], json.loads(Path(model).with_suffix('.json').read_text())['train']['seed']   # the model's training seed: each row is one seed's
     def run(group, setting, crop_kw=None, **score_kw):
-        if (group, setting) in have: return   # measured by an earlier run that stopped
+        if (group, setting, str(seed)) in have: return   # measured by an earlier run that stopped
         kw = dict(dict(frames=32), **(crop_kw or {}))
         cache = work/('cache_' + '_'.join(f'{k}{v}' for k, v in sorted(kw.items())))
         sub = work/f'{group}_{setting}.csv'
         t0 = time.time()
         predict(SAMPLE/'test_videos', [model], out=sub, cache=cache, progress=False, **kw, **score_kw)
-        rows.append(dict(group=group, setting=setting, seconds=round(time.time() - t0, 1), **_eval(sub)))
+        rows.append(dict(group=group, setting=setting, seed=seed, seconds=round(time.time() - t0, 1), **_eval(sub)))
         print(json.dumps(rows[-1]), flush=True); SAVE(rows)
     run('frames per video', '32')             # also fills the cache the next rows read
     for agg in ('mean', 'median', 'confident', 'max'): run('aggregation within a track', agg, agg=agg)
@@ -110,9 +110,9 @@ SAVE = lambda rows: None   # set by the script: rows are written as they come, s
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--model', default=str(ROOT/'runs'/'demo'/'models'/'sample.pth'), help="the inference rows' model (make demo trains it)")
+    ap.add_argument('--model', default=None, help="the inference rows' model (default: the training rows' model of the defaults and the first seed, under --work)")
     ap.add_argument('--dfdc', default=None, help='a folder of DFDC-shaped clips (default: made by synth under --work)')
-    ap.add_argument('--groups', default='inference,decoders,training')
+    ap.add_argument('--groups', default='training,inference,decoders', help='comma-separated, run in this order (inference scores the model training made)')
     ap.add_argument('--work', default='/tmp/lessons')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'lessons.csv'))
     from deepfake_detect.train import SEED
@@ -122,19 +122,23 @@ if __name__ == '__main__':
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     def save(rows):
-        "Write `rows` into the CSV: rows of the same group and setting are replaced, the others kept."
+        "Write `rows` into the CSV: rows of the same group, setting and seed are replaced (and an older row of no seed), the others kept."
         df = pd.DataFrame(rows)
         if out.exists() and len(df):
             old = pd.read_csv(out)
-            key = lambda d: d.group + '|' + d.setting.astype(str) + '|' + (d.seed.astype('Int64').astype(str) if 'seed' in d else '')
-            df = pd.concat([old[~key(old).isin(set(key(df)))], df], ignore_index=True)
+            for d in (old, df):
+                if 'seed' not in d: d['seed'] = np.nan   # the decoders' rows: no model, no seed
+            setting = lambda d: d.group + '|' + d.setting.astype(str)
+            seeded = lambda d: setting(d) + '|' + d.seed.astype('Int64').astype(str)
+            gone = seeded(old).isin(set(seeded(df))) | (old.seed.isna() & setting(old).isin(set(setting(df))))   # a row of no seed: an older build's, replaced by any new one
+            df = pd.concat([old[~gone], df], ignore_index=True)
         df.to_csv(out, index=False)
         return df
     SAVE = save
-    done = pd.read_csv(out) if out.exists() and not a.redo else pd.DataFrame(columns=['group', 'setting'])
-    have = set(zip(done.group, done.setting.astype(str))) | set(zip(done.group, done.setting.astype(str), done.seed.astype('Int64').astype(str) if 'seed' in done else ['']*len(done)))
+    done = pd.read_csv(out) if out.exists() and not a.redo else pd.DataFrame(columns=['group', 'setting', 'seed'])
+    have = set(zip(done.group, done.setting.astype(str), done.reindex(columns=['seed']).seed.astype('Int64').astype(str)))   # (group, setting, seed) measured
     for g in a.groups.split(','):
-        if g == 'inference': df = save(inference_rows(Path(a.model), work, have))
+        if g == 'inference': df = save(inference_rows(Path(a.model or work/f"train0_seed{a.seeds.split(',')[0]}"/'model.pth'), work, have))
         elif g == 'decoders':
             if a.dfdc is None:
                 from bench.bench_speed import make_videos
