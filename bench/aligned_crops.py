@@ -10,7 +10,7 @@ trains the defaults (SBI 0.5, body 0.3) with each seed and scores the sample's t
 predicted with the same turned crops, as `bench/generalization.py` does (its `run`). Compare with the defaults'
 rows of `bench/results/where.csv` (the same seeds, upright crops). Results: bench/results/aligned.csv.
 """
-import argparse, math, sys
+import argparse, math
 from pathlib import Path
 import numpy as np, cv2
 from bench import generalization as G

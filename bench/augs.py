@@ -16,7 +16,7 @@ properties say less of the label (tone and soft apply to both crops of a real/fa
   mask, sigma 0.7-1.5, amount 0.3-1.5) with p 0.4 before the other augmentations, as a generator's output often is.
 The package is patched in this process only (crop_dls reads `data.AUGS` when it builds the training set).
 """
-import argparse, sys
+import argparse
 from functools import partial
 from pathlib import Path
 import numpy as np, cv2

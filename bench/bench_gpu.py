@@ -16,7 +16,7 @@ timings are the same as a trained model's, and the CPU/GPU agreement of its scor
 
 Prints markdown tables as it goes and writes everything to --out (JSON), stage by stage.
 """
-import argparse, json, os, subprocess, sys, tempfile, threading, time, warnings
+import argparse, json, os, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
 import torch

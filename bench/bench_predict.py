@@ -8,7 +8,6 @@ user runs it (decoding overlapped with the rest in a worker process), its second
 """
 import argparse, os, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
-import numpy as np
 import pandas as pd
 from bench.common import make_videos, tree_rss
 

@@ -9,10 +9,11 @@ extractor is timed as a whole process, like `deepfake-detect extract`, on the sa
 made by `synth`, with no metadata, so no fake reuses its original's boxes). Prints seconds per video for each and the
 ratio; then `deepfake-detect predict` end to end (whole process, start-up included) in seconds per video.
 """
-import argparse, json, os, shutil, subprocess, sys, tempfile, textwrap, time
+import argparse, json, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
+from bench.common import make_videos
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = Path(sys.executable).parent/'deepfake-detect'
@@ -40,26 +41,13 @@ for i in range(len(names)):
 print(json.dumps(dict(faces=faces)))
 """
 
-def make_videos(data, n):
-    "`n` DFDC-shaped clips in `data` (made once, then reused)."
-    from deepfake_detect.synth import make_dataset
-    vids = data/'videos'
-    if not vids.exists() or len(list(vids.glob('*.mp4'))) < n:
-        t0 = time.time()
-        plan = make_dataset(data/'synth', videos=n, test=0, size=(1920, 1080), seconds=10, fps=30, clips=False, scales=(1,), portrait_frac=0,
-                            workers=2, seed=0, progress=False)
-        vids.mkdir(parents=True, exist_ok=True)
-        for p in plan.path: os.replace(p, vids/Path(p).name)          # a plain folder: no metadata, so nothing is reused
-        print(f"made {n} DFDC-shaped clips in {time.time() - t0:.0f} s", flush=True)
-    return sorted(vids.glob('*.mp4'))[:n]
-
 def timed(cmd, **kw):
     t0 = time.time(); r = subprocess.run(cmd, capture_output=True, text=True, **kw); dt = time.time() - t0
     if r.returncode: raise SystemExit(f"{cmd[:3]} failed:\n{r.stderr[-3000:]}")
     return dt, r
 
 def main(kernel_utils, n, model, data, frames, repeats=1):
-    paths = make_videos(Path(data), n)
+    paths = make_videos(Path(data), n, plain=True)   # a plain folder: no metadata, so nothing is reused
     root = Path(tempfile.mkdtemp(prefix='bench_speed_'))   # every run's crops and submission; removed at the end, whatever happens
     try: measure(root, kernel_utils, paths, model, frames, repeats)
     finally: shutil.rmtree(root, ignore_errors=True)

@@ -9,15 +9,20 @@ from deepfake_detect.video import write_video, iter_frames
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT/'data'/'sample'/'train_sample_videos'
 
-def make_videos(data, n):
-    "`n` DFDC-shaped clips (1920x1080, 10 s, 30 fps; originals and their fakes, with metadata.json) in `data`, made once."
+def make_videos(data, n, plain=False):
+    """`n` DFDC-shaped clips (1920x1080, 10 s, 30 fps) in `data`, made once: originals and their fakes with metadata.json
+    in `data/train_sample_videos`, or with `plain` the first `n` clips alone in `data/videos` (no metadata: nothing to reuse)."""
     from deepfake_detect.synth import make_dataset
-    if not (data/'train_sample_videos'/'metadata.json').exists():
+    where = data/('videos' if plain else 'train_sample_videos')
+    if len(list(where.glob('*.mp4'))) < n if plain else not (where/'metadata.json').exists():
         t0 = time.time()
-        make_dataset(data, videos=n, test=0, size=(1920, 1080), seconds=10, fps=30, clips=False, scales=(1,), portrait_frac=0,
-                     workers=2, seed=0)
-        print(f"made {n} DFDC-shaped videos in {time.time() - t0:.0f} s\n")
-    return sorted((data/'train_sample_videos').glob('*.mp4'))
+        plan = make_dataset(data/'synth' if plain else data, videos=n, test=0, size=(1920, 1080), seconds=10, fps=30, clips=False, scales=(1,),
+                            portrait_frac=0, workers=2, seed=0, progress=False)
+        if plain:
+            where.mkdir(parents=True, exist_ok=True)
+            for v in plan.path: os.replace(v, where/Path(v).name)
+        print(f"made {n} DFDC-shaped clips in {time.time() - t0:.0f} s", flush=True)
+    return sorted(where.glob('*.mp4'))[:n] if plain else sorted(where.glob('*.mp4'))
 
 def tree_rss(pid) -> float:
     "Resident memory (MB) of process `pid` and all its descendants, from /proc."

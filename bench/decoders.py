@@ -90,8 +90,8 @@ if __name__ == '__main__':
         print(f"### Speed: 32 frames of each of {len(paths)} clips in {a.data}/videos, one process, median of {a.repeats}\n")
         print(speed(paths, a.repeats).round(3).to_markdown(index=False), '\n')
     if a.bad:
-        print(f"### Bad input: the cases of bench/common.py\n")
+        print("### Bad input: the cases of bench/common.py\n")
         print(bad(a.timeout).to_markdown(index=False), '\n')
     if a.memory:
-        print(f"### Memory: resident MB of one process after reading N videos with a new decord reader each\n")
+        print("### Memory: resident MB of one process after reading N videos with a new decord reader each\n")
         print(' | '.join(f'{k}: {v}' for k, v in memory(a.memory, a.data)))

@@ -108,7 +108,7 @@ def _shm(folder, out):
 def round_two(model, tmp, row):
     "Issue 35's recipes, as rows of the same table."
     import signal, time
-    from bench.common import make_thin, make_damaged_start, make_damaged_middle
+    from bench.common import make_thin, make_damaged_start
     from deepfake_detect.video import write_video, iter_frames
     v = few(tmp/'r2', 3)
     try:

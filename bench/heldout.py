@@ -15,7 +15,7 @@ bundled sample no person, no footage and no recipe:
   shared by a real window and its fake.
 Writes OUT/videos/*.mp4 with sample_submission.csv, and OUT/labels.csv (filename,label,original,method,source,material).
 """
-import argparse, json, re, sys
+import argparse, json, re
 from pathlib import Path
 import numpy as np
 import pandas as pd

@@ -141,8 +141,8 @@ if __name__ == '__main__':
         if g == 'inference': df = save(inference_rows(Path(a.model or work/f"train0_seed{a.seeds.split(',')[0]}"/'model.pth'), work, have))
         elif g == 'decoders':
             if a.dfdc is None:
-                from bench.bench_speed import make_videos
-                a.dfdc = str(make_videos(work/'dfdc', 6)[0].parent)
+                from bench.common import make_videos
+                a.dfdc = str(make_videos(work/'dfdc', 6, plain=True)[0].parent)
             df = save(decoder_rows(a.dfdc))
         elif g == 'training': df = save(training_rows(work, have, [int(x) for x in a.seeds.split(',')]))
         else: raise SystemExit(f"unknown group {g!r}")

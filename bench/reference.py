@@ -8,7 +8,7 @@ on data/heldout and the sample's test videos at several points of its training, 
 Snapshots of the weights are kept every --every epochs (OUT/snapshots/epoch_NN.pth), so one training gives the curve of
 held-out AUC against training time that BENCHMARKS.md and the model card show.
 """
-import argparse, json, shutil, sys, time
+import argparse, json, time
 from pathlib import Path
 import numpy as np
 import pandas as pd

@@ -5,7 +5,7 @@
 Prints a markdown table: the case, what extraction recorded (status and reason), what prediction gave (status and
 P(fake)), and whether the outcome is one the tests allow. The same cases run in tests/test_robustness.py.
 """
-import argparse, sys, tempfile, warnings
+import argparse, tempfile, warnings
 from pathlib import Path
 import pandas as pd
 from bench.common import CASES, make_bad_videos

@@ -9,7 +9,7 @@ a fake, and real footage that happens to have it (a tilted head, an old camera) 
 The crops are each model's validation crops (`crop_table` with the seed the model was trained with): its training
 never saw them. Prints one markdown table (mean P(fake) of the real and the fake crops under each change, one TTA view).
 """
-import argparse, json
+import argparse
 from pathlib import Path
 import numpy as np, cv2, pandas as pd
 from PIL import Image

@@ -11,7 +11,7 @@ zoom, 4 + the zoomed mirror. `--agg` is `predict --agg` (crop scores to a track'
 model is scored as generalization.py scores it (its `score`, with the scoring asked). Prints and writes one row per
 model and setting, with the seconds each set took.
 """
-import argparse, itertools, json, sys
+import argparse, itertools, json
 from pathlib import Path
 import pandas as pd
 from bench import generalization as G
