@@ -8,10 +8,9 @@ from deepfake_detect.crops import extract, CropIndex
 
 TRAIN = SAMPLE/'train_sample_videos'
 
-def test_extract_sample_cli(cli, tmp_path):
-    "Acceptance: a face track in every real video of the sample, an index; a second run does no work."
-    out = tmp_path/'crops'
-    r = cli('extract', TRAIN, out, check=True)
+def test_extract_sample_cli(cli, sample_crops):
+    "Acceptance: a face track in every real video of the sample, an index; a second run does no work (the session's crops, 8 frames a video)."
+    out = sample_crops
     ci = CropIndex.load(out)
     md = read_metadata(TRAIN)
     st = ci.status.set_index('video')
@@ -21,7 +20,7 @@ def test_extract_sample_cli(cli, tmp_path):
     assert list(ci.index.columns[:12]) == ['video', 'frame', 'track', 'x0', 'y0', 'x1', 'y1', 'prob', 'interpolated', 'crop_path', 'label', 'original']
     assert all((out/p).exists() for p in ci.index.crop_path)
     before = {p: p.stat().st_mtime_ns for p in out.rglob('*') if p.is_file() and p.suffix in ('.jpg', '.json')}
-    r2 = cli('extract', TRAIN, out, check=True)
+    r2 = cli('extract', TRAIN, out, '--frames', 8, check=True)
     assert 'nothing to do' in r2.stdout
     assert {p: p.stat().st_mtime_ns for p in before} == before
 
