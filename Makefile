@@ -8,7 +8,7 @@ UV := $(BIN)/uv pip install --python $(BIN)/python -q
 STAMP := $(VENV)/.installed
 DEV := $(VENV)/.installed-dev
 
-.PHONY: install install-dev demo test test-all nbtest nbtest-all pytest pytest-all export clean readme check notebooks docs screenshot
+.PHONY: install install-dev demo test test-all nbtest nbtest-all pytest pytest-all export clean readme check notebooks docs screenshot figures
 
 $(BIN)/uv:
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -56,6 +56,13 @@ export: install-dev
 notebooks: install-dev
 	HF_HUB_OFFLINE=1 $(BIN)/python .ci/notebooks.py
 	$(BIN)/nbdev_clean
+
+# every quality figure that the README, the model card and the demo's report quote, measured on the current build (about 45
+# minutes on 2 cores; a stopped run goes on): bench/results/figures.csv, deepfake_detect/models/figures.json, README.md, the model
+# card's table of seeds. REFERENCE_RUNS: folders of the reference recipe at other seeds (python -m bench.reference train --seed N --work DIR)
+REFERENCE_RUNS ?=
+figures: install-dev
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.figures --reference-runs "$(REFERENCE_RUNS)"
 
 # the docs site, offline, from the notebooks and their stored outputs (no Quarto): _docs/index.html
 docs: install-dev

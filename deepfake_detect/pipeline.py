@@ -6,7 +6,7 @@
 __all__ = ['INFO_TITLES', 'info_tables', 'info_text', 'DemoOptions', 'fits_budget', 'run_demo']
 
 # %% ../nbs/15_pipeline.ipynb #93eb7ef8
-import json, time   # no `from __future__ import annotations`: the CLI reads DemoOptions' field types as types
+import json, shutil, time   # no `from __future__ import annotations`: the CLI reads DemoOptions' field types as types
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import pandas as pd
@@ -98,6 +98,8 @@ def _evaluate_both(run, labels, ref) -> str:
         rr = evaluate(run/'reference'/'submission.csv', labels, out_dir=run/'reference'/'eval')
         auc = 'n/a' if rr['auc'] is None else format(rr['auc'], '.3f')
         lines += f"\nthe reference model the package ships, on the same videos: log loss {rr['log_loss']:.4f}, AUC {auc} (run/reference; its model card: {ref.parent/'MODEL_CARD.md'})"
+    if ref and (ref.parent/'figures.json').is_file():   # the recipes' spread over seeds (`make figures`): the report shows it, reading only inside the run
+        (run/'reference').mkdir(parents=True, exist_ok=True); shutil.copyfile(ref.parent/'figures.json', run/'reference'/'figures.json')
     return lines
 
 # %% ../nbs/15_pipeline.ipynb #cd9b8274

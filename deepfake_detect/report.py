@@ -129,6 +129,19 @@ def _beside_reference(run, metrics) -> str:
             '<p class="note">The reference model was trained for longer on the same sample (its model card, deepfake_detect/models/MODEL_CARD.md); '
             'neither has seen a real deepfake. Answering 0.5 for every video scores log loss ' + f"{metrics['constant_0_5']:.4f}.</p>")
 
+def _over_seeds(run) -> str:
+    "Each recipe's held-out and test figures seed by seed, with mean and standard deviation (`make figures` writes them into the package, the demo copies them to reference/figures.json): a table, or nothing."
+    figs = _read_json(_inside(run, 'reference/figures.json'))
+    if not figs: return ''
+    cols = {'heldout_auc': 'held-out AUC', 'heldout_logloss': 'held-out log loss', 'test_auc': 'test AUC', 'test_logloss': 'test log loss'}
+    rows = [dict(recipe=f['name'], seed=s, **{c: f[k]['values'][i] for k, c in cols.items()}) for f in figs.values() for i, s in enumerate(f['seeds'])]
+    rows += [dict(recipe=f['name'], seed='mean ± sd', **{c: f"{f[k]['mean']:.3f} ± {f[k]['sd']:.3f}" if f[k]['sd'] is not None else f[k]['mean'] for k, c in cols.items()}) for f in figs.values()]
+    f = next(iter(figs.values()))
+    return ('<h3>The recipes over seeds</h3>' + _table(pd.DataFrame(rows), index=False) +
+            f'<p class="note">One seed says little: each recipe trained at several seeds on build {html.escape(str(f["build"]))} (commit {html.escape(str(f["commit"]))}, {html.escape(str(f["date"]))}, '
+            '`make figures`), scored on data/heldout (footage, people and a swap recipe the sample never shows) and on these test videos at 16 frames a video and 2 views, '
+            'so a seed\'s test figures here differ a little from this run\'s.</p>')
+
 def _evaluation_section(run, metrics) -> str:
     if not metrics: return _missing('no eval/metrics.json in the run folder')
     body = _kpis([('test videos', metrics['videos']), ('log loss', f"{metrics['log_loss']:.4f}"),
@@ -139,7 +152,7 @@ def _evaluation_section(run, metrics) -> str:
     rows += [(f'log loss clipped at {k}', v) for k, v in metrics['log_loss_at_clip'].items()]
     if 'calibration' in metrics: rows += [('log loss before calibration', metrics['calibration']['log_loss_before']),
                                           ('log loss after calibration', metrics['calibration']['log_loss_after'])]
-    body += '<h3>Metrics</h3>' + _table(pd.DataFrame(rows, columns=['metric', 'value']), index=False) + _beside_reference(run, metrics)
+    body += '<h3>Metrics</h3>' + _table(pd.DataFrame(rows, columns=['metric', 'value']), index=False) + _beside_reference(run, metrics) + _over_seeds(run)
     for name, title in (('by_method', 'By manipulation method'), ('by_source', 'By kind of real source')):
         if metrics.get(name): body += f'<h3>{title}</h3>' + _table(pd.DataFrame(metrics[name]), index=False)
     for k, alt in (('roc', 'ROC'), ('reliability', 'reliability diagram'), ('hist', 'P(fake) by class')):

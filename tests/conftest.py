@@ -48,6 +48,23 @@ def sample_crops(tmp_path_factory, cli):
     return out
 
 @pytest.fixture(scope='session')
+def small_sample(tmp_path_factory):
+    "The sample in its own layout, smaller: the first 16 originals' training videos with their fakes, and 8 real and 8 fake test videos with their labels and sample submission."
+    import json, shutil
+    import pandas as pd
+    from deepfake_detect.core import read_metadata, first_originals
+    root = tmp_path_factory.mktemp('small')/'sample'
+    (root/'train_sample_videos').mkdir(parents=True); (root/'test_videos').mkdir()
+    md, meta = first_originals(read_metadata(SAMPLE/'train_sample_videos'), 16), json.loads((SAMPLE/'train_sample_videos'/'metadata.json').read_text())
+    for v in md.video: shutil.copy(SAMPLE/'train_sample_videos'/v, root/'train_sample_videos'/v)
+    (root/'train_sample_videos'/'metadata.json').write_text(json.dumps({v: meta[v] for v in md.video}))
+    labels = pd.read_csv(SAMPLE/'test_labels.csv').sort_values('filename').groupby('label').head(8)
+    for v in labels.filename: shutil.copy(SAMPLE/'test_videos'/v, root/'test_videos'/v)
+    labels.to_csv(root/'test_labels.csv', index=False)
+    labels.assign(label=0.5)[['filename', 'label']].to_csv(root/'test_videos'/'sample_submission.csv', index=False)
+    return root
+
+@pytest.fixture(scope='session')
 def quick_model(tmp_path_factory, cli, sample_crops):
     "A model trained for one short epoch on the sample's crops: the .pth of its safe pair."
     out = tmp_path_factory.mktemp('model')/'quick.pkl'

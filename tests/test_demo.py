@@ -4,24 +4,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SAMPLE, chromium
+from conftest import ROOT, chromium
 from deepfake_detect.core import read_submission, validate_submission
 
 SECTIONS = ('data', 'faces', 'training', 'evaluation', 'wrong', 'time', 'config')
 
 @pytest.fixture(scope='module')
-def demo_run(cli, tmp_path_factory):
-    "The demo, on small settings (the README's `make demo` runs the defaults)."
+def demo_run(cli, small_sample, tmp_path_factory):
+    "The demo, on small settings and a smaller copy of the sample (the README's `make demo` runs the defaults on all of it)."
     run = tmp_path_factory.mktemp('demo')/'run'
-    r = cli('demo', '--out', run, '--frames', 4, '--predict-frames', 4, '--sizes', '64:1', '--per-video', 2, check=True)
+    r = cli('demo', '--out', run, '--data', small_sample, '--frames', 4, '--predict-frames', 4, '--sizes', '64:1', '--per-video', 2, check=True)
     return run, r
 
-def test_demo_writes_report_submission_and_metrics(demo_run):
+def test_demo_writes_report_submission_and_metrics(demo_run, small_sample):
     run, r = demo_run
     for k, name in enumerate(['info', 'extract training faces', 'train', 'predict test videos', 'evaluate', 'report'], 1):
         assert f'[{k}/6] {name}' in r.stdout, (name, r.stdout[-2000:])
     assert 'demo finished in' in r.stdout
-    expected = pd.read_csv(SAMPLE/'test_videos'/'sample_submission.csv').filename.tolist()
+    expected = pd.read_csv(small_sample/'test_videos'/'sample_submission.csv').filename.tolist()
     validate_submission(read_submission(run/'submission.csv'), expected)
     m = json.loads((run/'eval'/'metrics.json').read_text())
     assert m['videos'] == len(expected) and m['auc'] is not None
@@ -44,11 +44,11 @@ def test_demo_writes_report_submission_and_metrics(demo_run):
     assert 'Beside the reference model' in page and f"{ref['log_loss']:.4g}" in page
     assert not re.search(r'(src|href)="https?:', page)                      # self-contained
 
-def test_demo_keeps_its_time_budget(demo_run, cli, tmp_path):
+def test_demo_keeps_its_time_budget(demo_run, small_sample, cli, tmp_path):
     "Over its budget, the demo cuts its training's schedule and trains no second model, says both, and predicts with the one (extraction resumes from a copy of the first run)."
     run = tmp_path/'run'
     shutil.copytree(demo_run[0], run)   # its models/sample_2.* stay: the report must not count a member this run did not use
-    r = cli('demo', '--out', run, '--frames', 4, '--predict-frames', 4, '--sizes', '64:1,80:1', '--per-video', 2, '--budget-minutes', 0.01, check=True)
+    r = cli('demo', '--out', run, '--data', small_sample, '--frames', 4, '--predict-frames', 4, '--sizes', '64:1,80:1', '--per-video', 2, '--budget-minutes', 0.01, check=True)
     assert 'model 2 of 2 skipped' in r.stdout and 'budget of 0.01 minutes' in r.stdout, r.stdout[-2000:]
     assert 'time budget: 80:1 would take about' in r.stdout and 'nothing more instead' in r.stdout, r.stdout[-2000:]   # the schedule is cut, said
     assert json.loads((run/'models'/'sample.json').read_text())['schedule'] == '64:1'
