@@ -109,7 +109,8 @@ def card(work):
     t, m = cfg['train'], cfg['metrics']
     ch = cfg.get('chosen_from') or {}
     chosen = (f"The shipped seed ({t['seed']}) was chosen among its recipe's seeds by validation video AUC (" + ', '.join(f'seed {k} {v:.3f}' for k, v in ch.items())
-              + '; the sample\'s own generator),' if len(ch) > 1 else 'It is what its recipe made at one seed, not chosen by score,')
+              + "; the sample's own generator), never by a held-out score," if len(ch) > 1 else 'It is what its recipe made at one seed, chosen by no score,')
+    figs = json.loads(figures.JSON.read_text()) if figures.JSON.exists() else {}
     curve = df[df.epoch != 'final'][['epoch', 'hours', 'heldout_auc', 'heldout_logloss', 'test_auc', 'test_logloss']]
     text = f"""# The reference model (`deepfake_detect/models/reference.pth`)
 
@@ -149,7 +150,7 @@ training on 2 CPU cores):
 
 {curve.to_markdown(index=False)}
 
-{figures.card_section(json.loads(figures.JSON.read_text())) if figures.JSON.exists() else figures.BEGIN + chr(10) + figures.END}
+{figures.card_section(figs) if figs else figures.BEGIN + chr(10) + figures.END}
 
 ## Known weaknesses
 
@@ -159,8 +160,8 @@ training on 2 CPU cores):
   until it is trained on more and more varied real footage.
 - Its calibration was fitted on validation videos of the sample's own generator; on other footage its probabilities
   can be too confident (compare the log losses above with 0.693).
-- Seeds of one recipe differ by several hundredths of held-out AUC ("Over seeds" above), and the longer recipe has given
-  no evidence of beating the demo's on this sample. {chosen} never by a held-out score, so that set stays honest.
+- Seeds of one recipe differ by several hundredths of held-out AUC ("Over seeds" above). {chosen} so that
+  set stays honest.
 - Faces below about 85 px in 1080p footage are not found (the detector's `--min-face 30`), and the crop's margin is
   fixed at 1.3: a model trained with other crop options needs crops cut with them.
 """

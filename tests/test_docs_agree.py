@@ -72,7 +72,7 @@ def test_the_site_screenshot_is_current():
     assert json.loads(RECORD.read_text())['notebook_sha256'] == notebook_sha(), "10a_lessons changed since its screenshot: run `make screenshot`"
 
 def test_the_quality_figures_are_the_current_builds():
-    "The README's, the model card's and the demo report's figures are what `make figures` measured on this build (issue 39)."
+    "The README's, BENCHMARKS.md's, the model card's and the demo report's figures are what `make figures` measured on this build (issue 39)."
     import pandas as pd
     from bench import figures
     assert figures.CSV.exists(), "no bench/results/figures.csv: run `make figures`"
@@ -82,6 +82,7 @@ def test_the_quality_figures_are_the_current_builds():
     assert json.loads(figures.JSON.read_text()) == figs, "deepfake_detect/models/figures.json is not bench/results/figures.csv's: run `python -m bench.figures --write`"
     assert figures.readme_paragraph(figs) in (ROOT/'README.md').read_text(), "README.md's figures are not bench/results/figures.csv's: run `python -m bench.figures --write`"
     assert figures.card_section(figs) in figures.CARD.read_text(), "the model card's table of seeds is not bench/results/figures.csv's: run `python -m bench.figures --write`"
+    assert figures.bench_section(figs) in figures.BENCH.read_text(), "BENCHMARKS.md's table of seeds is not bench/results/figures.csv's: run `python -m bench.figures --write`"
 
 def test_the_build_changes_with_the_code_not_its_docstrings(tmp_path):
     "A figure stays current through a docstring or comment change, and goes stale with a change to the code (it must be able to fail)."
