@@ -4,10 +4,16 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLE, default_sigint
 
-def test_train_cli_writes_a_model_that_loads_offline(cli, sample_crops, tmp_path, offline_env):
-    crops = sample_crops
-    out = tmp_path/'models'/'m.pkl'
-    r = cli('train', crops, '--out', out, '--sizes', '64:1,96:1', '--bs', 16, '--per-video', 2, '--freeze-epochs', 0, '--valid-frames', 2, check=True)   # plumbing: a tiny run
+TINY = ['--sizes', '64:1,96:2', '--bs', 16, '--per-video', 2, '--freeze-epochs', 0, '--valid-frames', 2]   # plumbing, not quality: a tiny run
+
+@pytest.fixture(scope='module')
+def tiny_run(cli, sample_crops, tmp_path_factory):
+    "A tiny training that never stopped: its model file and the command's output (the resume test's reference too)."
+    out = tmp_path_factory.mktemp('tiny')/'models'/'m.pkl'
+    return out, cli('train', sample_crops, '--out', out, *TINY, check=True)
+
+def test_train_cli_writes_a_model_that_loads_offline(tiny_run, offline_env):
+    out, r = tiny_run
     assert 'kept epoch' in r.stdout and 'video log loss' in r.stdout, r.stdout
     for suffix in ('.pth', '.json', '.pkl'): assert out.with_suffix(suffix).exists()
     for png in ('m_curves.png', 'm_roc.png'): assert (out.parent/png).stat().st_size > 1000
@@ -27,11 +33,10 @@ def test_train_bad_input(cli, tmp_path, sample_crops):
         assert r.returncode == 2 and 'SIZE:EPOCHS' in r.stderr and 'Traceback' not in r.stderr, (sizes, r.stderr[-500:])
     assert not (tmp_path/'m.pth').exists()
 
-def test_train_resumes_after_ctrl_c_with_the_same_weights(cli, sample_crops, tmp_path, offline_env):
+def test_train_resumes_after_ctrl_c_with_the_same_weights(cli, sample_crops, tiny_run, tmp_path, offline_env):
     "Issue 39: Ctrl-C in the second epoch, then `train --resume`: it goes on from the first epoch's checkpoint and ends with the weights of a run that never stopped."
     import signal, time, torch
-    args = ['--sizes', '64:1,96:2', '--bs', 16, '--per-video', 2, '--freeze-epochs', 0, '--valid-frames', 2]
-    cli('train', sample_crops, '--out', tmp_path/'a.pkl', *args, check=True)
+    args, a = TINY, tiny_run[0]
     b = tmp_path/'b.pkl'
     p = subprocess.Popen([str(Path(sys.executable).parent/'deepfake-detect'), 'train', str(sample_crops), '--out', str(b), *map(str, args)],
                          env=offline_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
@@ -41,7 +46,7 @@ def test_train_resumes_after_ctrl_c_with_the_same_weights(cli, sample_crops, tmp
     assert p.returncode == 130 and 'Traceback' not in err and not b.with_suffix('.pth').exists(), (p.returncode, err[-2000:])
     r = cli('train', sample_crops, '--out', b, *args, '--resume', check=True)
     assert 'resuming from' in r.stdout and '1 of 3 epochs done' in r.stdout and 'epoch 3/3 at 96 px' in r.stdout, r.stdout[-2000:]
-    wa, wb = (torch.load(f, weights_only=True) for f in (tmp_path/'a.pth', tmp_path/'b.pth'))
+    wa, wb = (torch.load(f, weights_only=True) for f in (a.with_suffix('.pth'), b.with_suffix('.pth')))
     assert all(torch.equal(v, wb[k]) for k, v in wa.items())
     assert not b.with_suffix('.resume.pth').exists()
 
