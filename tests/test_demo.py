@@ -42,6 +42,7 @@ def test_demo_writes_report_submission_and_metrics(demo_run, small_sample):
     ref = json.loads((run/'reference'/'eval'/'metrics.json').read_text())   # the reference model the package ships, on the same videos
     assert ref['videos'] == len(expected) and 'the reference model the package ships, on the same videos: log loss' in r.stdout
     assert 'Beside the reference model' in page and f"{ref['log_loss']:.4g}" in page
+    assert (run/'reference'/'figures.json').exists() and 'The recipes over seeds' in page   # the spread over seeds that `make figures` measured (issue 39)
     assert not re.search(r'(src|href)="https?:', page)                      # self-contained
 
 def test_demo_keeps_its_time_budget(demo_run, small_sample, cli, tmp_path):
