@@ -151,11 +151,12 @@ def bench_section(figs) -> str:
     return (f"{BEGIN}\n\nThe recipes as they ship, each at several seeds (`make figures` on {f['date']}, commit {f['commit']}, build {f['build']}: the "
             f"demo's recipe without its time budget, and the reference model's; 16 frames a video, 2 views):\n\n{seeds_table(figs)}\n\n{_against(figs)}\n\n{END}")
 
-def _between(path, block):
-    "Replace the text between the figures' markers in `path` with `block` (which carries them)."
-    text = path.read_text()
-    if text.count(BEGIN) != 1 or text.count(END) != 1: raise SystemExit(f"{path}: expected the figures' markers once each")
-    path.write_text(text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):])
+def _replaced(text, block, where) -> str:
+    "`text` with what lies between the figures' markers (markers included) replaced by `block` (which carries them)."
+    if text.count(BEGIN) != 1 or text.count(END) != 1: raise SystemExit(f"{where}: expected the figures' markers once each")
+    return text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+
+def _between(path, block): path.write_text(_replaced(path.read_text(), block, path))
 
 def write(df):
     "figures.json, the README's paragraph (nbs/index.ipynb, then README.md) and the model card's table of seeds, from the figures table `df`."
@@ -167,9 +168,7 @@ def write(df):
     d = json.loads(nb.read_text())
     cells = [c for c in d['cells'] if c['cell_type'] == 'markdown' and BEGIN in ''.join(c['source'])]
     if len(cells) != 1: raise SystemExit(f"{nb}: expected one markdown cell with the figures' markers, found {len(cells)}")
-    src = ''.join(cells[0]['source'])
-    a, b = src.index(BEGIN), src.index(END) + len(END)
-    cells[0]['source'] = (src[:a] + readme_paragraph(figs) + src[b:]).splitlines(keepends=True)
+    cells[0]['source'] = _replaced(''.join(cells[0]['source']), readme_paragraph(figs), nb).splitlines(keepends=True)
     nb.write_text(json.dumps(d, indent=1, ensure_ascii=False) + '\n')
     subprocess.run([sys.executable, str(ROOT/'.ci'/'readme.py')], check=True, cwd=ROOT)
     print(readme_paragraph(figs))
