@@ -119,7 +119,12 @@ class _Workers:
         self.new = lambda: ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), max_tasks_per_child=recycle,
                                                initializer=dv._watch_parent, initargs=(os.getpid(), self.fetch, 1.0, self.prefix))
         self.pool = self.new()
-    def submit(self, path, kw): return self.pool.submit(self.job, (path, kw))
+    def submit(self, path, kw):
+        "A future of the job; if a process of the pool has died since the last look, a future that holds that (`read_many` restarts the pool and blames a video, as for any crash)."
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+        try: return self.pool.submit(self.job, (path, kw))
+        except BrokenProcessPool as e: fut = Future(); fut.set_exception(e); return fut
     def _stop(self):
         "Kill the processes, and remove what they leave: their copies of URLs, and blocks nobody will map (a process killed between making and handing back one)."
         for p in list((getattr(self.pool, '_processes', None) or {}).values()): p.kill()
