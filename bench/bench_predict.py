@@ -25,7 +25,7 @@ def by_stage(paths, model, n, tta):
         rows.append(dict(decode=t1 - t0, detect=t2 - t1, cut=t3 - t2, classify=t4 - t3, crops=len(crops)))
     df = pd.DataFrame(rows)
     t = df.mean().to_frame('s/video').T.assign(total=lambda d: d[['decode', 'detect', 'cut', 'classify']].sum(1))
-    print(f"### Inference by stage: {n} frames, {tta} TTA views, model input {clf.size} px, {len(paths)} videos, one process, CPU\n")
+    print(f"### Inference by stage: {n} frames, {tta} TTA views, model input {clf.size} px, classified in {str(clf.dtype).removeprefix('torch.')}, {len(paths)} videos, one process, CPU\n")
     print(t.round(3).to_markdown(index=False), '\n')
 
 def end_to_end(data, model, n, tta):

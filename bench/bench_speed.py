@@ -1,13 +1,15 @@
 """Extraction against the DFDC 1st-place extractor, and predict end to end, in one run on the same DFDC-shaped clips.
 
     python -m bench.bench_speed --kernel-utils /path/to/dfdc_deepfake_challenge/kernel_utils.py [--videos 9] [--model M.pth]
+        [--repeats 3] [--precisions auto,fp32]
 
 The 1st-place team's `kernel_utils.py` (selimsef/dfdc_deepfake_challenge, MIT) is the user's copy: it is loaded from
 the path given, never committed here. Its `VideoReader.read_frames` (OpenCV, 32 frames spread over the clip) feeds its
 `FaceExtractor` (facenet-pytorch MTCNN on frames at half size), run on the CPU as it would run without a GPU; its
 extractor is timed as a whole process, like `deepfake-detect extract`, on the same clips (1920x1080, 10 s, 300 frames,
 made by `synth`, with no metadata, so no fake reuses its original's boxes). Prints seconds per video for each and the
-ratio; then `deepfake-detect predict` end to end (whole process, start-up included) in seconds per video.
+ratio; then `deepfake-detect predict` end to end (whole process, start-up included) in seconds per video, at each
+`--precision` asked for (in turns with the rest, so the figures of one run compare).
 """
 import argparse, json, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -46,24 +48,24 @@ def timed(cmd, **kw):
     if r.returncode: raise SystemExit(f"{cmd[:3]} failed:\n{r.stderr[-3000:]}")
     return dt, r
 
-def main(kernel_utils, n, model, data, frames, repeats=1):
+def main(kernel_utils, n, model, data, frames, repeats=1, precisions=('auto',)):
     paths = make_videos(Path(data), n, plain=True)   # a plain folder: no metadata, so nothing is reused
     root = Path(tempfile.mkdtemp(prefix='bench_speed_'))   # every run's crops and submission; removed at the end, whatever happens
-    try: measure(root, kernel_utils, paths, model, frames, repeats)
+    try: measure(root, kernel_utils, paths, model, frames, repeats, precisions)
     finally: shutil.rmtree(root, ignore_errors=True)
 
-def measure(root, kernel_utils, paths, model, frames, repeats):
+def measure(root, kernel_utils, paths, model, frames, repeats, precisions=('auto',)):
     n = len(paths)
     folder = root/'videos'; folder.mkdir()   # exactly these n clips, for both tools (the data folder may hold more)
     for p in paths: (folder/p.name).symlink_to(p.resolve())
     code = FIRST.format(dir=str(Path(kernel_utils).resolve().parent), names=[p.name for p in paths], folder=str(folder))
-    t_first, t_ours, t_pred = [], [], []
+    t_first, t_ours, t_pred = [], [], {p: [] for p in precisions}
     for i in range(repeats):   # taken in turns, so a busy moment of the machine falls on both; the median of each is reported
         dt, r1 = timed([sys.executable, '-c', code]); t_first.append(dt)
         out = root/f'run{i}'; out.mkdir()
         dt, r2 = timed([str(EXE), 'extract', str(folder), str(out/'crops'), '--frames', '32']); t_ours.append(dt)
-        if model:
-            dt, r3 = timed([str(EXE), 'predict', str(folder), '--model', str(model), '--out', str(out/'sub.csv'), '--frames', str(frames)]); t_pred.append(dt)
+        for p in precisions if model else ():
+            dt, r3 = timed([str(EXE), 'predict', str(folder), '--model', str(model), '--out', str(out/f'sub_{p}.csv'), '--precision', p] + (['--frames', str(frames)] if frames else [])); t_pred[p].append(dt)
     st = pd.read_csv(out/'crops'/'status.csv')
     f, o = float(np.median(t_first)), float(np.median(t_ours))
     runs = lambda ts: ', '.join(f'{t / n:.2f}' for t in ts)
@@ -75,18 +77,19 @@ def measure(root, kernel_utils, paths, model, frames, repeats):
     pairs = [a / b for a, b in zip(t_first, t_ours)]   # each run of ours against the 1st place's run just before it
     print(f"\ndeepfake-detect extract is {f / o:.2f}x faster than the 1st-place extractor (medians; run by run: "
           f"{', '.join(f'{r:.2f}x' for r in pairs)}; {sum(r >= 2 for r in pairs)} of {len(pairs)} runs at 2x or more)\n")
-    if model:
-        log = pd.read_csv(out/'sub_videos.csv')
-        print(f"### Predict end to end: {np.median(t_pred) / n:.2f} s/video (runs {runs(t_pred)}; {n} videos, {frames} frames, start-up included, "
-              f"status {log.status.value_counts().to_dict()})")
+    for p in precisions if model else ():
+        log, run = pd.read_csv(out/f'sub_{p}_videos.csv'), json.loads((out/f'sub_{p}_run.json').read_text())
+        print(f"### Predict end to end, --precision {p} ({run['dtype']}): {np.median(t_pred[p]) / n:.2f} s/video (runs {runs(t_pred[p])}; {n} videos, {run['crop']['frames']} frames, "
+              f"start-up included, status {log.status.value_counts().to_dict()})")
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--kernel-utils', required=True, help="the 1st-place team's kernel_utils.py (your copy)")
     ap.add_argument('--videos', type=int, default=9)
     ap.add_argument('--model', default=None, help='a model .pth for the predict timing')
-    ap.add_argument('--frames', type=int, default=8, help="frames per video for predict (the demo's)")
+    ap.add_argument('--frames', type=int, default=None, help="frames per video for predict (default: predict's own)")
     ap.add_argument('--data', default='/tmp/dfdc_speed')
     ap.add_argument('--repeats', type=int, default=1, help='runs of each, taken in turns; the median is reported')
+    ap.add_argument('--precisions', default='auto', help="predict's --precision values to time, comma-separated (e.g. auto,fp32)")
     a = ap.parse_args()
-    main(a.kernel_utils, a.videos, a.model, a.data, a.frames, a.repeats)
+    main(a.kernel_utils, a.videos, a.model, a.data, a.frames, a.repeats, tuple(a.precisions.split(',')))
