@@ -56,7 +56,7 @@ def _as_model(snap, final, out):
 
 def score(work, final_only=False):
     "Every snapshot and the final model on each set of SETS: AUC and log loss (raw for snapshots; calibrated and clipped for the final model), into bench/results/reference.csv (a row an epoch and seed)."
-    from deepfake_detect.inference import predict
+    from deepfake_detect.inference import predict, run_path
     from deepfake_detect.evaluate import evaluate
     work = Path(work); final = work/'models'/'reference.pth'
     models = [] if final_only else [(int(p.stem.split('_')[1]), *_as_model(p, final, work/'scored'/p.stem)) for p in sorted((work/'snapshots').glob('epoch_*.pth'))]
@@ -67,7 +67,7 @@ def score(work, final_only=False):
             out = work/'scored'/f'{name}_{row["epoch"]}.csv'
             predict(videos, [m], out=out, cache=work/'cache'/name, progress=False)
             r = evaluate(out, labels)
-            row.update({f'{name}_auc': round(r['auc'], 4), f'{name}_logloss': round(r['log_loss'], 4)})
+            row.update({f'{name}_auc': round(r['auc'], 4), f'{name}_logloss': round(r['log_loss'], 4), 'dtype': json.loads(run_path(out).read_text())['dtype']})
         rows.append(row); print(row, flush=True)
     seed = json.loads(final.with_suffix('.json').read_text())['train']['seed']
     df = pd.DataFrame(rows).assign(seed=seed)
@@ -151,6 +151,9 @@ What `deepfake-detect predict` uses when no `--model` is given. Made by `python 
 
 ## Figures of the shipped model (seed {t['seed']})
 
+Scored by `deepfake-detect predict` at its defaults (32 frames a video, 2 views), the classifier computing in
+{fin.get('dtype', 'float32')} (`--precision auto` on this machine's CPU; BENCHMARKS.md has how little float32 differs).
+
 Validation (the sample's own generator): video AUC {m['video_auc']:.3f}, log loss {m['video_logloss']:.3f} ({m['video_logloss_calibrated']:.3f} calibrated).
 
 | set | videos | AUC | log loss |
@@ -163,7 +166,7 @@ A constant 0.5 scores log loss 0.693. Held-out, by kind of real source:
 {src.round(3).to_markdown(index=False)}
 
 How the held-out scores grew with training (the run at seed {curve_seed}: raw scores of the weights at each snapshot, no
-calibration; hours of training on 2 CPU cores):
+calibration; hours of training on 2 CPU cores; scored as above):
 
 {curve.to_markdown(index=False)}
 
