@@ -51,13 +51,13 @@ def _commit() -> str:
     r = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True)
     return r.stdout.strip() or 'unknown'
 
-def _row(model, seed, path, work, name, secs, valid_auc):
+def _row(model, seed, path, work, name, secs, valid_auc, build):
     from bench.generalization import score
     s = score(path, work, name)
-    return dict(model=model, seed=int(seed), build=build_id(), commit=_commit(), date=time.strftime('%Y-%m-%d'), train_s=secs, valid_auc=valid_auc,
+    return dict(model=model, seed=int(seed), build=build, commit=_commit(), date=time.strftime('%Y-%m-%d'), train_s=secs, valid_auc=valid_auc,
                 **{k: s.get(k) for k in METRICS if k != 'valid_auc'})
 
-def demo_rows(work, seeds, have):
+def demo_rows(work, seeds, have, build):
     "Train the demo's recipe once a seed on the sample's crops (as `make demo` extracts them) and score each model."
     from deepfake_detect.crops import extract
     from deepfake_detect.pipeline import DemoOptions
@@ -67,15 +67,15 @@ def demo_rows(work, seeds, have):
         if ('demo', seed) in have: continue
         t0 = time.time()
         r = train(ci, work/f'demo_seed{seed}'/'model.pkl', DemoOptions(seed=seed).train_options(), progress=False)
-        yield _row('demo', seed, r['paths']['pth'], work, f'demo_seed{seed}', round(time.time() - t0), r['config']['metrics']['video_auc'])
+        yield _row('demo', seed, r['paths']['pth'], work, f'demo_seed{seed}', round(time.time() - t0), r['config']['metrics']['video_auc'], build)
 
-def reference_rows(work, runs, have):
+def reference_rows(work, runs, have, build):
     "Score the shipped reference model, and the final model of each other run of its recipe (`runs`: bench.reference work folders)."
     from deepfake_detect.inference import reference_model
     for path in [reference_model()] + [Path(r)/'models'/'reference.pth' for r in runs]:
         cfg = json.loads(path.with_suffix('.json').read_text())
         if ('reference', cfg['train']['seed']) in have: continue
-        yield _row('reference', cfg['train']['seed'], path, work, f"reference_seed{cfg['train']['seed']}", round(cfg['seconds']), cfg['metrics']['video_auc'])
+        yield _row('reference', cfg['train']['seed'], path, work, f"reference_seed{cfg['train']['seed']}", round(cfg['seconds']), cfg['metrics']['video_auc'], build)
 
 def spread(df) -> dict:
     "Each model's seeds and, for each figure, its values seed by seed, mean and standard deviation (what figures.json holds)."
@@ -90,9 +90,9 @@ def spread(df) -> dict:
 BEGIN, END = '<!-- figures: written by `make figures` (bench/figures.py) from bench/results/figures.csv -->', '<!-- /figures -->'
 
 def _pm(f, k, digits=3) -> str:
-    "A figure's mean +- sd over the seeds (the value alone for one seed)."
-    v = f[k]
-    return f"{v['mean']:.{digits}f}" + (f" ± {v['sd']:.{digits}f}" if v['sd'] is not None else '')
+    "A figure's mean +- sd over the seeds (the value alone for one seed), as the demo's report writes it."
+    from deepfake_detect.report import mean_sd
+    return mean_sd(f[k], digits)
 
 def _seeds(f) -> str:
     s = [str(x) for x in f['seeds']]
@@ -180,7 +180,7 @@ def measure(work, seeds, runs):
     df = pd.read_csv(CSV) if CSV.exists() else pd.DataFrame(columns=['model', 'seed', 'build'])
     df = df[df.build == build]   # another build's figures are not this one's
     have = set(zip(df.model, df.seed.astype(int)))
-    for rows in (demo_rows(work, seeds, have), reference_rows(work, runs, have)):
+    for rows in (demo_rows(work, seeds, have, build), reference_rows(work, runs, have, build)):
         for row in rows:
             print(json.dumps(row), flush=True)
             df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)

@@ -18,7 +18,7 @@ from .saving import kept_weights
 from .calibration import calibration_words
 
 # %% auto #0
-__all__ = ['CSS', 'SCRIPT', 'data_uri', 'pairs_figure', 'write_report']
+__all__ = ['CSS', 'SCRIPT', 'data_uri', 'pairs_figure', 'mean_sd', 'write_report']
 
 # %% ../nbs/13_report.ipynb #5bb032a0
 def data_uri(src) -> str:
@@ -129,13 +129,17 @@ def _beside_reference(run, metrics) -> str:
             '<p class="note">The reference model was trained for longer on the same sample (its model card, deepfake_detect/models/MODEL_CARD.md); '
             'neither has seen a real deepfake. Answering 0.5 for every video scores log loss ' + f"{metrics['constant_0_5']:.4f}.</p>")
 
+def mean_sd(v, digits=3) -> str:
+    "A figure of `figures.json` (`{'mean', 'sd', ...}`) as 'mean ± sd', the mean alone for a single seed (`make figures` writes the same form)."
+    return f"{v['mean']:.{digits}f}" + (f" ± {v['sd']:.{digits}f}" if v.get('sd') is not None else '')
+
 def _over_seeds(run) -> str:
     "Each recipe's held-out and test figures seed by seed, with mean and standard deviation (`make figures` writes them into the package, the demo copies them to reference/figures.json): a table, or nothing."
     figs = _read_json(_inside(run, 'reference/figures.json'))
     if not figs: return ''
     cols = {'heldout_auc': 'held-out AUC', 'heldout_logloss': 'held-out log loss', 'test_auc': 'test AUC', 'test_logloss': 'test log loss'}
     rows = [dict(recipe=f['name'], seed=s, **{c: f[k]['values'][i] for k, c in cols.items()}) for f in figs.values() for i, s in enumerate(f['seeds'])]
-    rows += [dict(recipe=f['name'], seed='mean ± sd', **{c: f"{f[k]['mean']:.3f} ± {f[k]['sd']:.3f}" if f[k]['sd'] is not None else f[k]['mean'] for k, c in cols.items()}) for f in figs.values()]
+    rows += [dict(recipe=f['name'], seed='mean ± sd', **{c: mean_sd(f[k]) for k, c in cols.items()}) for f in figs.values()]
     f = next(iter(figs.values()))
     return ('<h3>The recipes over seeds</h3>' + _table(pd.DataFrame(rows), index=False) +
             f'<p class="note">One seed says little: each recipe trained at several seeds on build {html.escape(str(f["build"]))} (commit {html.escape(str(f["commit"]))}, {html.escape(str(f["date"]))}, '
