@@ -9,7 +9,7 @@ __all__ = ['PHOTO_EXTS', 'METHODS', 'SCALES', 'PORTRAIT_FRAC', 'HARD', 'PLAN_COL
            'render_group', 'parse_size', 'SynthOptions', 'plan_dataset', 'make_dataset', 'show_pair']
 
 # %% ../nbs/12_synth.ipynb #2539b261
-import json, math, numbers, re, string, time, warnings   # no `from __future__ import annotations`: the CLI reads SynthOptions' field types as types
+import functools, json, math, numbers, re, string, time, warnings   # no `from __future__ import annotations`: the CLI reads SynthOptions' field types as types
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, field, replace
@@ -126,13 +126,19 @@ def clip_frames(path, size, seconds, fps, start=0.0, face_frac=None) -> list:
 
 def clip_windows(folder, seconds, min_face=0.8) -> list[tuple[str, float]]:
     "`(path, start)` of the windows of `seconds` of the videos under `folder` whose main face shows in at least `min_face` of 5 frames."
+    files = sorted(q for q in Path(folder).rglob('*') if q.suffix.lower() in VIDEO_FILES)
+    return list(_windows(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files), seconds, min_face))
+
+@functools.lru_cache(maxsize=8)
+def _windows(files, seconds, min_face) -> tuple:
+    "`clip_windows` of the footage `files` ((path, size, mtime) each): scanned once a process for the same files, again when one changes."
     det, res = _detector(), []
-    for p in sorted(q for q in Path(folder).rglob('*') if q.suffix.lower() in VIDEO_FILES):
+    for p, *_ in files:
         info = probe(p)
         for k in range(max(int(info.duration >= 0.75 * seconds), int((info.duration + 1e-6) // seconds))):   # a short clip gives one (its end held)
             probe_frames = _read_window(p, k * seconds, seconds, 5 / seconds)
             if np.mean([f is not None for f in clip_faces(probe_frames, det)]) >= min_face: res.append((str(p), k * seconds))
-    return res
+    return tuple(res)
 
 # %% ../nbs/12_synth.ipynb #5b45fc30
 METHODS = ('swap', 'self_blend', 'warp')
