@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SPLITS', 'WHERE_IT_TRAINS', 'parse_sizes', 'TrainOptions', 'video_scores', 'VideoMetric', 'KeepBest', 'mean_state',
            'change_map', 'where_layer', 'WhereLoss', 'rng_states', 'set_rng_states', 'Checkpoint', 'phases',
-           'crop_options', 'crops_digest', 'resume_from', 'TimeLeft', 'cut_to_budget', 'train', 'train_summary',
-           'member_path', 'exported', 'train_ensemble', 'plot_curves', 'plot_roc']
+           'crop_options', 'crops_digest', 'resume_from', 'TimeLeft', 'cut_to_budget', 'EvalCast', 'train',
+           'train_summary', 'member_path', 'exported', 'train_ensemble', 'plot_curves', 'plot_roc']
 
 # %% ../nbs/08_train.ipynb #74cba3ea
 import dataclasses, json, numbers, os, time   # no `from __future__ import annotations`: the CLI reads TrainOptions' field types as types
@@ -22,7 +22,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 from fastcore.foundation import L
 from fastai.learner import Learner, Metric
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, TrainEvalCallback
 from fastai.callback.schedule import fit_one_cycle
 from fastai.callback.fp16 import MixedPrecision
 import fastai.callback.channelslast   # adds Learner.to_channelslast
@@ -35,7 +35,7 @@ from .core import (DeepfakeError, CLIP, SPLIT, VALID_PCT, SEED, atomic_write, cl
                                   no_more_options, torch_device)
 from .crops import CropIndex, SHAPING
 from .data import ZOOM, crop_table, crop_dls, check_landmarks
-from .model import create_model, model_config, output_shapes, splitter, ARCH, WEIGHTS, DROPOUT
+from .model import create_model, model_config, output_shapes, splitter, score_dtype, ARCH, WEIGHTS, DROPOUT, PRECISIONS
 from .calibration import calibrate, fit_calibration, choose_clip, CALIBRATION_CHOICES
 from .saving import export_model, load_model, model_paths, check_model_out, kept_weights
 from .distributed import setup_ranks, is_main, bare, DataParallel, run_ranks
@@ -80,6 +80,7 @@ class TrainOptions:
     dropout:float=DROPOUT # dropout before the head's output layer (half of it before its hidden layer)
     seed:int=SEED # random seed
     device:str=None # 'cpu' or 'cuda:N' (fp16 on CUDA; none or 'auto': the first GPU if there is one)
+    precision:str=PRECISIONS[0] # arithmetic: 'auto' (fp16 mixed precision on a GPU; validation in bfloat16 on a CPU with AMX, training steps float32) or 'fp32'
     workers:int=0 # processes loading training batches
     nprocs:int=1 # processes training together, data-parallel (one a GPU; on a CPU they share its cores), each a share of every batch (08a_distributed)
     time_budget:float=0 # minutes the training may take (0: no limit): after each phase the epochs left are cut to what the time so far says fits, said on one line
@@ -97,8 +98,8 @@ class TrainOptions:
         for k in ('sbi', 'p_source', 'p_merge', 'dropout'):
             if not (finite(getattr(self, k)) and 0 <= getattr(self, k) <= 1): raise bad(f"--{k.replace('_', '-')} {getattr(self, k)}: must be in [0, 1]")
         if not (finite(self.valid_pct) and 0 < self.valid_pct < 1): raise bad(f"--valid-pct {self.valid_pct}: must be in (0, 1)")
-        if self.calibration not in CALIBRATION_CHOICES: raise bad(f"--calibration {self.calibration!r}: choose from {', '.join(CALIBRATION_CHOICES)}")
-        if self.split not in SPLITS: raise bad(f"--split {self.split!r}: choose from {', '.join(SPLITS)}")
+        for k, choices in (('calibration', CALIBRATION_CHOICES), ('split', SPLITS), ('precision', PRECISIONS)):
+            if getattr(self, k) not in choices: raise bad(f"--{k} {getattr(self, k)!r}: choose from {', '.join(choices)}")
         if self.epoch_pairs is not None and self.epoch_pairs < 1: raise bad("--epoch-pairs must be at least 1")
         if not (finite(self.where) and 0 <= self.where <= 10): raise bad(f"--where {self.where}: must be in [0, 10]")
         if not isinstance(self.average, numbers.Integral) or isinstance(self.average, bool) or self.average < 0: raise bad(f"--average {self.average!r}: must be a whole number of epochs >= 0")
@@ -106,9 +107,7 @@ class TrainOptions:
         if self.where and not self.pairs: raise bad(f"--where {self.where:g} learns from real/fake pairs: drop --no-pairs, or add --where 0")
         if not (finite(self.time_budget) and self.time_budget >= 0): raise bad(f"--time-budget {self.time_budget}: must be a number of minutes >= 0 (0: no limit)")
 
-    def config(self) -> dict:
-        "The options as stored in a model's config."
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+    def config(self) -> dict: return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}   # as stored in a model's config
 
 # %% ../nbs/08_train.ipynb #ac2a709e
 def video_scores(videos, y, p) -> pd.DataFrame:
@@ -317,10 +316,10 @@ def _evaluate(learn, keep, vids, dls, calibration, device, average) -> tuple:
     return hist, best, kept, v, cal, clip, float((preds.argmax(1) == ys).float().mean())
 
 # %% ../nbs/08_train.ipynb #f9c909bd
-WHERE_IT_TRAINS = ('device', 'workers', 'nprocs')   # options that do not decide the model
+WHERE_IT_TRAINS = ('device', 'precision', 'workers', 'nprocs')   # options that do not decide the model
 
 def _decisive(opts:TrainOptions) -> dict:
-    "The options that decide the model: all but where it trains (device, loader workers)."
+    "The options that decide the model: all but where and how it computes (device, arithmetic, loader workers, processes)."
     return {k: v for k, v in opts.config().items() if k not in WHERE_IT_TRAINS}
 
 def crop_options(ci:CropIndex) -> dict:
@@ -387,6 +386,29 @@ def _replan(learn, rest, s_per_px, left_s) -> list:
             c.sizes = c.sizes[:c.done] + [s for _, s, _, e, _ in cut for _ in range(e)]
     return cut
 
+# %% ../nbs/08_train.ipynb #548938cf
+class EvalCast(Callback):
+    "Validation and `get_preds` forward passes under `dtype` autocast on the CPU (training steps stay float32); `with EvalCast(learn, dtype):` adds it and always closes it."
+    order = TrainEvalCallback.order + 1
+    def __init__(self, learn, dtype): self.learn, self.dtype, self._ac = learn, dtype, None
+    @property
+    def active(self) -> bool: return self.dtype in (torch.bfloat16, torch.float16)
+    def before_batch(self):
+        if self.learn.training: return
+        self._ac = torch.autocast('cpu', dtype=self.dtype); self._ac.__enter__()
+    def after_pred(self):
+        if self._ac is None: return
+        self.close(); self.learn.pred = self.pred.float()   # losses and metrics in float32
+    def close(self):
+        if self._ac is not None: ac, self._ac = self._ac, None; ac.__exit__(None, None, None)
+    after_cancel_batch = close
+    def __enter__(self):
+        if self.active: self.learn.add_cb(self)
+        return self
+    def __exit__(self, *exc):
+        self.close()
+        if self in self.learn.cbs: self.learn.remove_cb(self)
+
 # %% ../nbs/08_train.ipynb #ef2dd0c9
 def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, resume=False, checkpoint_every=1, cbs=None, **kwargs) -> dict:
     "Train on the crops in `crops` (a folder made by `extract`, or a `CropIndex`) as `opts` says; export to `out`."
@@ -395,7 +417,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
     tbl = crop_table(ci, split=opts.split, valid_pct=opts.valid_pct, seed=opts.seed)
     cfg, dev, paths = model_config(opts.arch), torch_device(opts.device), check_model_out(out)
-    rank, world = setup_ranks(opts.device); progress = progress and is_main()
+    rank, world = setup_ranks(opts.device); progress = progress and is_main(); dtype = score_dtype(opts.precision, dev)
     if world > 1 and opts.where: raise DeepfakeError(f"--where {opts.where:g} trains a layer outside the model, which several processes would not average: use --where 0 with --nprocs")
     if world > 1 and dev.type == 'cuda': dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank)))   # one GPU a process
     if opts.sbi: check_landmarks(tbl, ci.root)
@@ -418,12 +440,13 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
     learn = Learner(d0, model, loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), splitter=split,
                     metrics=[accuracy, RocAucBinary(), VideoMetric(vids, 'auc'), VideoMetric(vids, 'logloss')], cbs=cbs)
     if opts.mixup: learn.add_cb(MixUp())
-    learn.to_channelslast(use_amp=dev.type == 'cuda')   # channels-last convolutions: a fifth faster on a CPU; with fp16 mixed precision on a GPU
+    learn.to_channelslast(use_amp=dtype == torch.float16)   # channels-last convolutions: a fifth faster on a CPU; with fp16 mixed precision on a GPU
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
-    ran = _fit_stages(learn, keep, opts, dls, start)
-    if not is_main(): return dict(paths=None, rank=rank)   # rank 0 scores, calibrates and exports
-    learn.remove_cbs(ours + extra)   # scoring the kept weights is no epoch (get_preds fires epoch events)
-    hist, best, kept, v, cal, clip, acc = _evaluate(learn, keep, vids, dls, opts.calibration, dev, opts.average)
+    with EvalCast(learn, dtype if dev.type == 'cpu' else torch.float32):   # on a GPU, MixedPrecision covers validation too
+        ran = _fit_stages(learn, keep, opts, dls, start)
+        if not is_main(): return dict(paths=None, rank=rank)   # rank 0 scores, calibrates and exports
+        learn.remove_cbs(ours + extra)   # scoring the kept weights is no epoch (get_preds fires epoch events)
+        hist, best, kept, v, cal, clip, acc = _evaluate(learn, keep, vids, dls, opts.calibration, dev, opts.average)
     two = v.y.nunique() == 2
     config = dict(cfg, size=int(best['size']), dropout=opts.dropout, zoom=list(ZOOM), classes=['REAL', 'FAKE'], train=opts.config(),
                   schedule=','.join(f'{s}:{e}' for _, s, frozen, e, _ in ran if not frozen),   # as fitted: a time budget may have cut it
@@ -431,7 +454,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
                   metrics=dict(video_logloss=clipped_log_loss(v.y, v.p), video_auc=roc_auc_score(v.y, v.p) if two else None,
                                video_logloss_calibrated=clipped_log_loss(v.y, calibrate(v.p, cal), clip) if cal else None, crop_accuracy=acc),
                   crop=crop_options(ci), crops_digest=meta['crops'], n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=len(d0.valid_table), n_valid_videos=len(v),
-                  device=str(dev), fp16=dev.type == 'cuda', seconds=round(before + time.time() - t0, 1), versions=versions())
+                  device=str(dev), fp16=dtype == torch.float16, valid_dtype=str(dtype).removeprefix('torch.'), seconds=round(before + time.time() - t0, 1), versions=versions())
     paths = export_model(learn.model, config, out)
     beside = lambda suffix: paths['pth'].with_name(paths['pth'].stem + suffix)
     plots = dict(curves=plot_curves(keep.losses, hist, beside('_curves.png')), roc=plot_roc(v, beside('_roc.png')))
