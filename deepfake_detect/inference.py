@@ -26,7 +26,7 @@ from .faces import detect_tracks
 from .crops import CropOptions, cut_faces, jpeg_bytes, failed_on, SHAPING, QUALITY
 from dataclasses import replace
 from concurrent.futures import Future
-from .model import ModelError, PRECISIONS, score_dtype
+from .model import ModelError, PRECISION, PRECISIONS, score_dtype
 from .saving import load_model, resolve_model, model_paths
 from .calibration import calibrate
 from .engines import Worker, check_engine, run_engine
@@ -56,7 +56,7 @@ class ScoreOptions:
     clip:float=None # probabilities are clipped to [CLIP, 1-CLIP] (default: the bound the models chose on validation, else 0.01)
     prior:float=0.5 # P(fake) given to a video that cannot be read or shows no face
     bs:int=None # crops per classifier forward pass, each with its views (default: `CLASSIFIER_BS` of the device: small on a CPU, whose caches a small batch stays in)
-    precision:str=PRECISIONS[0] # the classifier's arithmetic: 'auto' (float16 on a GPU, bfloat16 on a CPU with AMX, float32 on other CPUs) or 'fp32'
+    precision:str=PRECISION # the classifier's arithmetic: 'auto' (float16 on a GPU, bfloat16 on a CPU with AMX, float32 on other CPUs) or 'fp32'
 
     def __post_init__(self):
         bad = lambda what: DeepfakeError(f"score options: {what}")

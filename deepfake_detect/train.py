@@ -35,7 +35,7 @@ from .core import (DeepfakeError, CLIP, SPLIT, VALID_PCT, SEED, atomic_write, cl
                                   no_more_options, torch_device)
 from .crops import CropIndex, SHAPING
 from .data import ZOOM, crop_table, crop_dls, check_landmarks
-from .model import create_model, model_config, output_shapes, splitter, score_dtype, ARCH, WEIGHTS, DROPOUT, PRECISIONS
+from .model import create_model, model_config, output_shapes, splitter, score_dtype, ARCH, WEIGHTS, DROPOUT, PRECISION, PRECISIONS
 from .calibration import calibrate, fit_calibration, choose_clip, CALIBRATION_CHOICES
 from .saving import export_model, load_model, model_paths, check_model_out, kept_weights
 from .distributed import setup_ranks, is_main, bare, DataParallel, run_ranks
@@ -80,7 +80,7 @@ class TrainOptions:
     dropout:float=DROPOUT # dropout before the head's output layer (half of it before its hidden layer)
     seed:int=SEED # random seed
     device:str=None # 'cpu' or 'cuda:N' (fp16 on CUDA; none or 'auto': the first GPU if there is one)
-    precision:str=PRECISIONS[0] # arithmetic: 'auto' (fp16 mixed precision on a GPU; validation in bfloat16 on a CPU with AMX, training steps float32) or 'fp32'
+    precision:str=PRECISION # arithmetic: 'auto' (fp16 mixed precision on a GPU; validation in bfloat16 on a CPU with AMX, training steps float32) or 'fp32'
     workers:int=0 # processes loading training batches
     nprocs:int=1 # processes training together, data-parallel (one a GPU; on a CPU they share its cores), each a share of every batch (08a_distributed)
     time_budget:float=0 # minutes the training may take (0: no limit): after each phase the epochs left are cut to what the time so far says fits, said on one line
