@@ -16,6 +16,7 @@ def by_stage(paths, model, n, tta):
     from deepfake_detect.faces import Detector, detect_tracks
     from deepfake_detect.crops import cut_faces, jpeg_bytes, CropOptions, QUALITY
     from deepfake_detect.inference import Classifier, _unjpeg
+    from deepfake_detect.model import dtype_name
     det, clf, rows = Detector(), Classifier(model), []
     for p in paths:
         t0 = time.time(); fr = read_frames(p, n); t1 = time.time()
@@ -25,7 +26,7 @@ def by_stage(paths, model, n, tta):
         rows.append(dict(decode=t1 - t0, detect=t2 - t1, cut=t3 - t2, classify=t4 - t3, crops=len(crops)))
     df = pd.DataFrame(rows)
     t = df.mean().to_frame('s/video').T.assign(total=lambda d: d[['decode', 'detect', 'cut', 'classify']].sum(1))
-    print(f"### Inference by stage: {n} frames, {tta} TTA views, model input {clf.size} px, classified in {str(clf.dtype).removeprefix('torch.')}, {len(paths)} videos, one process, CPU\n")
+    print(f"### Inference by stage: {n} frames, {tta} TTA views, model input {clf.size} px, classified in {dtype_name(clf.dtype)}, {len(paths)} videos, one process, CPU\n")
     print(t.round(3).to_markdown(index=False), '\n')
 
 def end_to_end(data, model, n, tta):

@@ -54,8 +54,8 @@ def _commit() -> str:
 def _row(model, seed, path, work, name, secs, valid_auc, build):
     from bench.generalization import score
     s = score(path, work, name)
-    return dict(model=model, seed=int(seed), build=build, commit=_commit(), date=time.strftime('%Y-%m-%d'), train_s=secs, valid_auc=valid_auc,
-                **{k: s.get(k) for k in METRICS if k != 'valid_auc'})
+    return dict(model=model, seed=int(seed), build=build, commit=_commit(), date=time.strftime('%Y-%m-%d'), train_s=secs, dtype=s.get('dtype'),
+                valid_auc=valid_auc, **{k: s.get(k) for k in METRICS if k != 'valid_auc'})
 
 def demo_rows(work, seeds, have, build):
     "Train the demo's recipe once a seed on the sample's crops (as `make demo` extracts them) and score each model."
@@ -82,7 +82,9 @@ def spread(df) -> dict:
     out = {}
     for model, d in df.groupby('model', sort=False):
         d = d.sort_values('seed')
+        dtypes = sorted(set(d.dtype.dropna())) if 'dtype' in d else []
         out[model] = dict(name=MODELS[model], seeds=d.seed.astype(int).tolist(), build=d.build.iloc[0], commit=d.commit.iloc[-1], date=d.date.iloc[-1],
+                          dtype=', '.join(dtypes) or None,
                           **{k: dict(values=[round(float(v), 4) for v in d[k]], mean=round(float(d[k].mean()), 4), sd=round(float(d[k].std(ddof=1)), 4) if len(d) > 1 else None)
                              for k in METRICS})
     return out
@@ -93,6 +95,10 @@ def _pm(f, k, digits=3) -> str:
     "A figure's mean +- sd over the seeds (the value alone for one seed), as the demo's report writes it."
     from deepfake_detect.report import mean_sd
     return mean_sd(f[k], digits)
+
+def _how(f) -> str:
+    "How the figures' models were scored."
+    return '16 frames a video, 2 views' + (f", the classifier computing in {f['dtype']}" if f.get('dtype') else '')
 
 def _seeds(f) -> str:
     s = [str(x) for x in f['seeds']]
@@ -112,7 +118,7 @@ def readme_paragraph(figs) -> str:
     text = (f"**How far to trust a model trained on the sample.** Trained at seeds {_seeds(d)} on the current build (`make figures`, "
             f"{d['date']}, commit {d['commit']}), the demo's recipe scores AUC {_pm(d, 'heldout_auc')} and log loss {_pm(d, 'heldout_logloss')} "
             f"on the held-out set (mean ± standard deviation over the seeds; photos {_pm(d, 'heldout_photo_auc')} / {_pm(d, 'heldout_photo_logloss')}, "
-            f"footage {_pm(d, 'heldout_video_auc')} / {_pm(d, 'heldout_video_logloss')}; 16 frames a video, 2 views), "
+            f"footage {_pm(d, 'heldout_video_auc')} / {_pm(d, 'heldout_video_logloss')}; {_how(d)}), "
             f"{'reaching' if d['heldout_auc']['mean'] >= 0.9 and d['heldout_logloss']['mean'] <= 0.4 else 'short of'} the 0.90 and 0.40 this project aims at; "
             f"seed {first}, the first model `make demo` trains, scores {d['heldout_auc']['values'][0]:.3f} / {d['heldout_logloss']['values'][0]:.3f}. "
             f"On the sample's own test videos: AUC {_pm(d, 'test_auc')}, log loss {_pm(d, 'test_logloss')}.")
@@ -140,7 +146,7 @@ def card_section(figs) -> str:
     "The model card's table of the reference recipe's seeds (and the demo's beside it), between the figures' markers."
     f = figs.get('reference', figs['demo'])
     return (f"{BEGIN}\n\n## Over seeds\n\nOne seed says little, so each recipe was trained at several seeds on the build the card describes (build {f['build']}, "
-            f"commit {f['commit']}, {f['date']}: `make figures`) and every model scored the same way (16 frames a video, 2 views; each model calibrated "
+            f"commit {f['commit']}, {f['date']}: `make figures`) and every model scored the same way ({_how(f)}; each model calibrated "
             f"and clipped as it was exported):\n\n{seeds_table(figs)}\n\n{_against(figs)}\n\n{END}")
 
 BENCH = ROOT/'BENCHMARKS.md'
@@ -149,7 +155,7 @@ def bench_section(figs) -> str:
     "BENCHMARKS.md's table of the models as they ship, between the figures' markers."
     f = figs['demo']
     return (f"{BEGIN}\n\nThe recipes as they ship, each at several seeds (`make figures` on {f['date']}, commit {f['commit']}, build {f['build']}: the "
-            f"demo's recipe without its time budget, and the reference model's; 16 frames a video, 2 views):\n\n{seeds_table(figs)}\n\n{_against(figs)}\n\n{END}")
+            f"demo's recipe without its time budget, and the reference model's; {_how(f)}):\n\n{seeds_table(figs)}\n\n{_against(figs)}\n\n{END}")
 
 def _replaced(text, block, where) -> str:
     "`text` with what lies between the figures' markers (markers included) replaced by `block` (which carries them)."

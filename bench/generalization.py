@@ -39,7 +39,7 @@ from deepfake_detect.core import DataError, read_metadata, group_of
 from deepfake_detect.crops import extract, CropIndex, CropOptions
 from deepfake_detect.train import TrainOptions
 from deepfake_detect.train import train
-from deepfake_detect.inference import predict
+from deepfake_detect.inference import predict, run_path
 from deepfake_detect.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +84,7 @@ def score(model, work, name, sample=SAMPLE, heldout=HELDOUT, tta=2, agg='mean', 
         sub, t0 = work/name/f'{key}{tag}.csv', time.time()
         predict(videos, [model], out=sub, frames=16, tta=tta, agg=agg, across=across, cache=work/f'cache_{key}', progress=False, **CROP)
         r = evaluate(sub, labels, n_wrong=0)
+        row['dtype'] = json.loads(run_path(sub).read_text())['dtype']   # what the classifier computed in (predict's `auto`: bfloat16 on a CPU with AMX)
         row.update({f'{key}_auc': r['auc'], f'{key}_logloss': r['log_loss'], f'{key}_s': round(time.time() - t0, 1),
                     f'{key}_mean_p_real': r['mean_p_real'], f'{key}_mean_p_fake': r['mean_p_fake']})
         for m in r.get('by_method', []):

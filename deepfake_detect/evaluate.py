@@ -99,12 +99,12 @@ def wrong_faces(df, n=8, detector=None, timeout=TIMEOUT) -> list[tuple[dict, np.
     rows = df.nlargest(n, 'loss').to_dict('records')
     paths = [r['path'] for r in rows if isinstance(r.get('path'), str) and Path(r['path']).is_file()]
     frames = dict(read_many(paths, n=3, timeout=timeout)) if paths else {}   # in a process, bounded in time: a hanging file costs its picture only
-    det = [detector]   # made once, when the first frame needs it
     def face_of(fr):
+        nonlocal detector   # made once, when the first frame needs it
         if not isinstance(fr, Frames) or not len(fr): return None
         img = fr.data[len(fr) // 2]   # the middle frame read (a one-frame video has one)
-        if det[0] is None: det[0] = Detector()
-        faces = det[0].detect(img[None])[0]
+        if detector is None: detector = Detector()
+        faces = detector.detect(img[None])[0]
         if not faces: return img
         x0, y0, x1, y1 = crop_box(max(faces, key=lambda f: f.size).box, (img.shape[1], img.shape[0]))
         return img[y0:y1, x0:x1]

@@ -26,7 +26,7 @@ from .faces import detect_tracks
 from .crops import CropOptions, cut_faces, jpeg_bytes, failed_on, SHAPING, QUALITY
 from dataclasses import replace
 from concurrent.futures import Future
-from .model import ModelError, PRECISION, PRECISIONS, score_dtype
+from .model import ModelError, PRECISION, PRECISIONS, score_dtype, dtype_name
 from .saving import load_model, resolve_model, model_paths
 from .calibration import calibrate
 from .engines import Worker, check_engine, run_engine
@@ -75,8 +75,8 @@ class Classifier:
     "An exported model that scores face crops: P(fake) for each crop and TTA view."
     def __init__(self, path, device=None, safe=True, weight=1.0, bs=ScoreOptions.bs, precision=ScoreOptions.precision):
         self.path, self.weight, self.device = resolve_model(path, safe), float(weight), torch_device(device)   # the file it reads
-        self._bs, self.bs = bs, bs or CLASSIFIER_BS.get(self.device.type, CLASSIFIER_BS['cuda'])   # none given: resolved again where it lands, as the device
-        self._asked = (device, safe)   # as given: the device (and so the dtype) is resolved again where it lands
+        self.bs = bs or CLASSIFIER_BS.get(self.device.type, CLASSIFIER_BS['cuda'])
+        self._asked = (device, safe, weight, bs, precision)   # as given: the device, and with it the dtype and the batch, are resolved again where it lands
         self.model, self.cfg = load_model(self.path, safe=safe, device=self.device)
         self.size = int(self.cfg['size'])
         self.mean, self.std = np.array(self.cfg['mean'], np.float32) * 255, np.array(self.cfg['std'], np.float32) * 255
@@ -105,7 +105,7 @@ class Classifier:
 
     def __reduce__(self):
         "A classifier travels (to a cluster worker) as its files, and loads where it lands, on that machine's device."
-        return _arrived, (model_files(self.path), *self._asked, self.weight, self._bs, self.precision)
+        return _arrived, (model_files(self.path), *self._asked)
 
 def model_files(path) -> dict:
     "The files of the model at `path` (`.pth` and its `.json`, or a `.pkl`) as `{name: bytes}`."
@@ -250,7 +250,7 @@ def _score_videos(pending, clfs, score:ScoreOptions):
 
 class _Scorer:
     "Collects the crops of videos until there are `bs` (the classifiers' batch), then scores them together and fills in their rows."
-    def __init__(self, clfs, score:ScoreOptions): self.clfs, self.score, self.bs, self.pending, self.n = clfs, score, score.bs or min(c.bs for c in clfs), [], 0
+    def __init__(self, clfs, score:ScoreOptions): self.clfs, self.score, self.bs, self.pending, self.n = clfs, score, min(c.bs for c in clfs), [], 0
     def add(self, row, jpegs, tracks):
         if jpegs: self.pending.append((row, [_unjpeg(b) for b in jpegs], np.asarray(tracks))); self.n += len(jpegs)
         if self.n >= self.bs: self.flush()
@@ -440,7 +440,7 @@ def predict(videos, models, out=None, crop:CropOptions=None, score:ScoreOptions=
         results.close()
         log = _finish(rows, budget, budget_hours, score.prior)
         if out is not None: _write_outputs(log, out, dict(models=[str(c.path) for c in clfs], weights=[c.weight for c in clfs], crop=asdict(crop),
-                                           score=asdict(score), dtype=str(clfs[0].dtype).removeprefix('torch.'), clip=_ensemble_clip(clfs, score), budget_hours=budget_hours, engine=engine, seconds=round(time.time() - t0, 1)))
+                                           score=asdict(score), dtype=dtype_name(clfs[0].dtype), clip=_ensemble_clip(clfs, score), budget_hours=budget_hours, engine=engine, seconds=round(time.time() - t0, 1)))
     return log
 
 def predict_summary(log, out=None, seconds=None, show=10) -> str:

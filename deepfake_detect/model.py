@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['IMAGENET', 'LITE', 'ARCHS', 'ARCH', 'WEIGHTS', 'DROPOUT', 'PRECISION', 'PRECISIONS', 'ModelError', 'model_config',
            'EfficientNetBody', 'lite_weights_path', 'load_state', 'create_backbone', 'ConcatPool', 'create_head',
-           'output_shapes', 'create_model', 'splitter', 'bf16_native', 'score_dtype']
+           'output_shapes', 'create_model', 'splitter', 'bf16_native', 'score_dtype', 'dtype_name']
 
 # %% ../nbs/07_model.ipynb #e0c1f005
 import importlib, warnings
@@ -149,3 +149,7 @@ def score_dtype(precision, device) -> torch.dtype:
     if precision not in PRECISIONS: raise DeepfakeError(f"precision {precision!r}: choose from {', '.join(PRECISIONS)}")
     if precision == 'fp32': return torch.float32
     return torch.float16 if device.type == 'cuda' else torch.bfloat16 if bf16_native() else torch.float32
+
+def dtype_name(dtype) -> str:
+    "How run records and reports name a dtype: 'bfloat16', not 'torch.bfloat16'."
+    return str(dtype).removeprefix('torch.')

@@ -35,7 +35,7 @@ from .core import (DeepfakeError, CLIP, SPLIT, VALID_PCT, SEED, atomic_write, cl
                                   no_more_options, torch_device)
 from .crops import CropIndex, SHAPING
 from .data import ZOOM, crop_table, crop_dls, check_landmarks
-from .model import create_model, model_config, output_shapes, splitter, score_dtype, ARCH, WEIGHTS, DROPOUT, PRECISION, PRECISIONS
+from .model import create_model, model_config, output_shapes, splitter, score_dtype, dtype_name, ARCH, WEIGHTS, DROPOUT, PRECISION, PRECISIONS
 from .calibration import calibrate, fit_calibration, choose_clip, CALIBRATION_CHOICES
 from .saving import export_model, load_model, model_paths, check_model_out, kept_weights
 from .distributed import setup_ranks, is_main, bare, DataParallel, run_ranks
@@ -79,7 +79,7 @@ class TrainOptions:
     calibration:str='temperature' # fitted on the validation videos: 'temperature', 'platt' or 'none'
     dropout:float=DROPOUT # dropout before the head's output layer (half of it before its hidden layer)
     seed:int=SEED # random seed
-    device:str=None # 'cpu' or 'cuda:N' (fp16 on CUDA; none or 'auto': the first GPU if there is one)
+    device:str=None # 'cpu' or 'cuda:N' (none or 'auto': the first GPU if there is one; --precision says in what arithmetic)
     precision:str=PRECISION # arithmetic: 'auto' (fp16 mixed precision on a GPU; validation in bfloat16 on a CPU with AMX, training steps float32) or 'fp32'
     workers:int=0 # processes loading training batches
     nprocs:int=1 # processes training together, data-parallel (one a GPU; on a CPU they share its cores), each a share of every batch (08a_distributed)
@@ -88,9 +88,8 @@ class TrainOptions:
     def __post_init__(self):
         self.stages = parse_sizes(self.sizes)
         bad = lambda what: DeepfakeError(f"train options: {what}")
-        for k in ('per_video', 'valid_frames'):
-            if not isinstance(getattr(self, k), numbers.Integral) or getattr(self, k) < 1: raise bad(f"--{k.replace('_', '-')} must be a whole number >= 1")
-        if not isinstance(self.nprocs, numbers.Integral) or self.nprocs < 1: raise bad(f"--nprocs {self.nprocs!r}: must be a whole number >= 1")
+        for k in ('per_video', 'valid_frames', 'nprocs'):
+            if not isinstance(getattr(self, k), numbers.Integral) or getattr(self, k) < 1: raise bad(f"--{k.replace('_', '-')} {getattr(self, k)!r}: must be a whole number >= 1")
         if not isinstance(self.bs, numbers.Integral) or self.bs < 2 or self.bs % 2: raise bad(f"--bs {self.bs}: must be an even number >= 2 (pairs)")
         if not (finite(self.lr) and self.lr > 0): raise bad(f"--lr {self.lr}: must be a positive number")
         if not (finite(self.body_lr) and 0 < self.body_lr <= 1): raise bad(f"--body-lr {self.body_lr}: must be in (0, 1]")
@@ -107,7 +106,9 @@ class TrainOptions:
         if self.where and not self.pairs: raise bad(f"--where {self.where:g} learns from real/fake pairs: drop --no-pairs, or add --where 0")
         if not (finite(self.time_budget) and self.time_budget >= 0): raise bad(f"--time-budget {self.time_budget}: must be a number of minutes >= 0 (0: no limit)")
 
-    def config(self) -> dict: return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}   # as stored in a model's config
+    def config(self) -> dict:
+        "Every option by name, as a model's config stores it."
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 # %% ../nbs/08_train.ipynb #ac2a709e
 def video_scores(videos, y, p) -> pd.DataFrame:
@@ -454,7 +455,7 @@ def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, 
                   metrics=dict(video_logloss=clipped_log_loss(v.y, v.p), video_auc=roc_auc_score(v.y, v.p) if two else None,
                                video_logloss_calibrated=clipped_log_loss(v.y, calibrate(v.p, cal), clip) if cal else None, crop_accuracy=acc),
                   crop=crop_options(ci), crops_digest=meta['crops'], n_train_crops=int((~tbl.is_valid).sum()), n_valid_crops=len(d0.valid_table), n_valid_videos=len(v),
-                  device=str(dev), fp16=dtype == torch.float16, valid_dtype=str(dtype).removeprefix('torch.'), seconds=round(before + time.time() - t0, 1), versions=versions())
+                  device=str(dev), fp16=dtype == torch.float16, valid_dtype=dtype_name(dtype), seconds=round(before + time.time() - t0, 1), versions=versions())
     paths = export_model(learn.model, config, out)
     beside = lambda suffix: paths['pth'].with_name(paths['pth'].stem + suffix)
     plots = dict(curves=plot_curves(keep.losses, hist, beside('_curves.png')), roc=plot_roc(v, beside('_roc.png')))
