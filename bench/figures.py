@@ -51,10 +51,16 @@ def _commit() -> str:
     r = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True)
     return r.stdout.strip() or 'unknown'
 
+def cpu_name() -> str:
+    "The CPU's model name (training is deterministic on one machine, not across CPU models: their kernels round differently)."
+    import platform
+    try: return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
 def _row(model, seed, path, work, name, secs, valid_auc, build):
     from bench.generalization import score
     s = score(path, work, name)
-    return dict(model=model, seed=int(seed), build=build, commit=_commit(), date=time.strftime('%Y-%m-%d'), train_s=secs, dtype=s.get('dtype'),
+    return dict(model=model, seed=int(seed), build=build, commit=_commit(), date=time.strftime('%Y-%m-%d'), train_s=secs, cpu=cpu_name(), dtype=s.get('dtype'),
                 valid_auc=valid_auc, **{k: s.get(k) for k in METRICS if k != 'valid_auc'})
 
 def demo_rows(work, seeds, have, build):
@@ -84,7 +90,7 @@ def spread(df) -> dict:
         d = d.sort_values('seed')
         dtypes = sorted(set(d.dtype.dropna())) if 'dtype' in d else []
         out[model] = dict(name=MODELS[model], seeds=d.seed.astype(int).tolist(), build=d.build.iloc[0], commit=d.commit.iloc[-1], date=d.date.iloc[-1],
-                          dtype=', '.join(dtypes) or None,
+                          dtype=', '.join(dtypes) or None, cpu=', '.join(sorted(set(d.cpu.dropna()))) if 'cpu' in d else None,
                           **{k: dict(values=[round(float(v), 4) for v in d[k]], mean=round(float(d[k].mean()), 4), sd=round(float(d[k].std(ddof=1)), 4) if len(d) > 1 else None)
                              for k in METRICS})
     return out
@@ -98,7 +104,8 @@ def _pm(f, k, digits=3) -> str:
 
 def _how(f) -> str:
     "How the figures' models were scored."
-    return '16 frames a video, 2 views' + (f", the classifier computing in {f['dtype']}" if f.get('dtype') else '')
+    return ('16 frames a video, 2 views' + (f", the classifier computing in {f['dtype']}" if f.get('dtype') else '')
+            + (f"; trained and scored on {f['cpu']}" if f.get('cpu') else ''))
 
 def _seeds(f) -> str:
     s = [str(x) for x in f['seeds']]

@@ -121,8 +121,9 @@ def card(work):
     chosen = ('It is what its recipe made at one seed, chosen by no score, so that the held-out set stays honest.' if len(ch) < 2 else
               f"The shipped seed ({t['seed']}) was chosen among its recipe's seeds by validation video AUC ({vals}; the sample's own generator, and each "
               "seed validates on its own draw of originals, so the choice is a noisy one), never by a held-out score, so that set stays honest." if cfg.get('pick', 'validation') == 'validation' else
-              f"The shipped seed ({t['seed']}) is its recipe's first. Picking by validation video AUC ({vals}; the sample's own generator, each seed on its "
-              "own draw of originals) would have shipped another seed, which scored worse than a constant on the held-out set (\"Over seeds\"): "
+              f"The shipped seed ({t['seed']}) is its recipe's first. Picking by validation video AUC ({vals} in the runs `ship` chose from; the sample's own generator, each seed on its "
+              "own draw of originals) would have shipped another seed, which scored worse than a constant on the held-out set (\"Over seeds\", whose runs are the figures' "
+              "own: training is deterministic on one machine, not across CPU models, so a seed retrained elsewhere is another model): "
               "validation on the training generator does not pick what generalizes here. Keeping the first seed was decided after seeing that score: "
               "the held-out figures of this card are not blind to the choice.")
     figs = json.loads(figures.JSON.read_text()) if figures.JSON.exists() else {}
