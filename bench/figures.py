@@ -52,7 +52,7 @@ def _commit() -> str:
     return r.stdout.strip() or 'unknown'
 
 def cpu_name() -> str:
-    "The CPU's model name (training is deterministic on one machine, not across CPU models: their kernels round differently)."
+    "The CPU's model name: training is deterministic on one machine, not across CPU models (figures.csv records where each row was measured)."
     import platform
     try: return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
     except (OSError, StopIteration): return platform.processor() or platform.machine()
