@@ -2,7 +2,7 @@
 # uv installs (it resolves and fetches the pinned set in seconds, where pip took minutes); `make install` is the package
 # alone (all the demo needs), `make install-dev` adds what the tests, notebooks and docs need. --compile-bytecode writes
 # each module's .pyc once, at install: uv leaves that to the first import, which never caches it where
-# PYTHONDONTWRITEBYTECODE is set (as on this project's machines), so every process compiled torch, pandas and fastai again.
+# PYTHONDONTWRITEBYTECODE is set (as on the machine the project is developed on), so every process compiled torch, pandas and fastai again.
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
