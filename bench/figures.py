@@ -89,9 +89,10 @@ def spread(df) -> dict:
     for model, d in df.groupby('model', sort=False):
         d = d.sort_values('seed')
         dtypes = sorted(set(d.dtype.dropna())) if 'dtype' in d else []
+        # six decimals: the tables print three, and a value kept to four would be rounded twice (0.88754 -> 0.8875 -> 0.887)
         out[model] = dict(name=MODELS[model], seeds=d.seed.astype(int).tolist(), build=d.build.iloc[0], commit=d.commit.iloc[-1], date=d.date.iloc[-1],
                           dtype=', '.join(dtypes) or None, cpu=', '.join(sorted(set(d.cpu.dropna()))) if 'cpu' in d else None,
-                          **{k: dict(values=[round(float(v), 4) for v in d[k]], mean=round(float(d[k].mean()), 4), sd=round(float(d[k].std(ddof=1)), 4) if len(d) > 1 else None)
+                          **{k: dict(values=[round(float(v), 6) for v in d[k]], mean=round(float(d[k].mean()), 6), sd=round(float(d[k].std(ddof=1)), 6) if len(d) > 1 else None)
                              for k in METRICS})
     return out
 
