@@ -83,15 +83,18 @@ def reference_rows(work, runs, have, build):
         if ('reference', cfg['train']['seed']) in have: continue
         yield _row('reference', cfg['train']['seed'], path, work, f"reference_seed{cfg['train']['seed']}", round(cfg['seconds']), cfg['metrics']['video_auc'], build)
 
+def _kinds(d, col) -> str|None:
+    "The values of column `col` among `d`'s rows, comma-separated (None where no row has one: rows from before the column)."
+    return ', '.join(sorted(set(d[col].dropna()))) or None if col in d else None
+
 def spread(df) -> dict:
     "Each model's seeds and, for each figure, its values seed by seed, mean and standard deviation (what figures.json holds)."
     out = {}
     for model, d in df.groupby('model', sort=False):
         d = d.sort_values('seed')
-        dtypes = sorted(set(d.dtype.dropna())) if 'dtype' in d else []
         # six decimals: the tables print three, and a value kept to four would be rounded twice (0.88754 -> 0.8875 -> 0.887)
         out[model] = dict(name=MODELS[model], seeds=d.seed.astype(int).tolist(), build=d.build.iloc[0], commit=d.commit.iloc[-1], date=d.date.iloc[-1],
-                          dtype=', '.join(dtypes) or None, cpu=', '.join(sorted(set(d.cpu.dropna()))) if 'cpu' in d else None,
+                          dtype=_kinds(d, 'dtype'), cpu=_kinds(d, 'cpu'),
                           **{k: dict(values=[round(float(v), 6) for v in d[k]], mean=round(float(d[k].mean()), 6), sd=round(float(d[k].std(ddof=1)), 6) if len(d) > 1 else None)
                              for k in METRICS})
     return out
