@@ -32,21 +32,27 @@ install-dev: $(DEV)
 demo: install
 	$(BIN)/deepfake-detect demo --out runs/demo
 
-# what a contributor runs every time: every notebook's tests and the end-to-end tests, less the few slow ones
-test: install-dev nbtest pytest
+# what a contributor runs every time: every notebook's tests and the end-to-end tests, less the few slow ones. The two run side
+# by side: each alone keeps the second core idle about a third of the time (imports, decoding, subprocesses starting), and
+# torch's threads are kept from spinning against each other: the notebooks compute on one thread, pytest's threads sleep when
+# idle (OMP_WAIT_POLICY=passive). Each one's output appears when it ends (BENCHMARKS.md: the suite's time).
+test: install-dev
+	$(MAKE) -j2 --output-sync=target nbtest pytest NBTEST_ENV=OMP_NUM_THREADS=1 PYTEST_ENV=OMP_WAIT_POLICY=PASSIVE
 
 # CI: all of it, the slow checks too (notebook cells flagged `#| slow`, and tests marked slow: Ray, the docs in Chromium, the kernel)
 test-all: install-dev nbtest-all pytest-all
 
 # one notebook at a time: two at once fight over 2 cores (torch's threads spin) and take longer in all
+NBTEST_ENV ?=
+PYTEST_ENV ?=
 nbtest: install-dev
-	cd nbs && VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 1 --timing
+	cd nbs && $(NBTEST_ENV) VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 1 --timing
 
 nbtest-all: install-dev
 	cd nbs && VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 1 --timing --flags slow
 
 pytest: install-dev
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow" --durations=12 tests
+	$(PYTEST_ENV) HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow" --durations=12 tests
 
 pytest-all: install-dev
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q --durations=12 tests
