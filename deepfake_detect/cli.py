@@ -74,7 +74,7 @@ def info(data_dir, # a DFDC data folder: a training part, a root holding parts a
          no_probe:bool=False, # do not open the videos (their sizes and lengths are then not shown)
         ):
     "Summarise a DFDC data folder: videos, labels, originals, parts, resolutions and durations."
-    from deepfake_detect.pipeline import info_tables, info_text
+    from deepfake_detect.info import info_tables, info_text
     res = info_tables(data_dir, not no_probe)
     print(info_text(res))
     return res

@@ -81,9 +81,10 @@ def test_engine_options_are_checked(cli, tmp_path):
     assert 'engine' in cli('predict', '--help').stdout and 'ray-address' in cli('extract', '--help').stdout
 
 def test_light_modules_import_no_heavy_libraries():
-    "Issue 37: prediction imports no fastai learner, matplotlib or sklearn (a Kaggle kernel starts faster); the report imports no fastai."
+    "Issue 37: prediction imports no fastai learner, matplotlib or sklearn (a Kaggle kernel starts faster); the report imports no fastai; `info` no torch (it answers in a second)."
     code = ("import sys, importlib; importlib.import_module(sys.argv[1]); "
-            "print(' '.join(m for m in ('fastai', 'fastai.learner', 'matplotlib', 'sklearn') if m in sys.modules))")
+            "print(' '.join(m for m in ('fastai', 'fastai.learner', 'matplotlib', 'sklearn', 'torch') if m in sys.modules))")
     loaded = lambda mod: subprocess.run([sys.executable, '-c', code, mod], capture_output=True, text=True, check=True).stdout.split()
     assert not {'fastai.learner', 'matplotlib', 'sklearn'} & set(loaded('deepfake_detect.inference')), loaded('deepfake_detect.inference')
     assert 'fastai' not in loaded('deepfake_detect.report'), loaded('deepfake_detect.report')
+    assert not loaded('deepfake_detect.info'), loaded('deepfake_detect.info')
