@@ -180,7 +180,9 @@ calibration; hours of training on 2 CPU cores; scored as above):
   0.67 and log loss 0.89 on 112 real DFDC, FaceForensics++ and DeeperForensics clips; expect this one to be of that kind
   until it is trained on more and more varied real footage.
 - Its calibration was fitted on validation videos of the sample's own generator; on other footage its probabilities
-  can be too confident (compare the log losses above with 0.693).
+  can be too confident (compare the log losses above with 0.693). The temperature that would serve data/heldout best
+  is above the fitted one for every model measured, and even that one leaves held-out log loss above 0.57
+  (BENCHMARKS.md, "What calibration could win"): the log loss is the ranking's more than the calibration's.
 - Seeds of one recipe differ by several hundredths of held-out AUC ("Over seeds" above). {chosen}
 - Faces below about 85 px in 1080p footage are not found (the detector's `--min-face 30`), and the crop's margin is
   fixed at 1.3: a model trained with other crop options needs crops cut with them.
