@@ -42,9 +42,11 @@ test: install-dev
 # CI: all of it, the slow checks too (notebook cells flagged `#| slow`, and tests marked slow: Ray, the docs in Chromium, the kernel)
 test-all: install-dev nbtest-all pytest-all
 
-# one notebook at a time: two at once fight over 2 cores (torch's threads spin) and take longer in all
+# variables set before each command (make test sets torch's threads through them); empty when each is run alone
 NBTEST_ENV ?=
 PYTEST_ENV ?=
+
+# one notebook at a time: two at once fight over 2 cores (torch's threads spin) and take longer in all
 nbtest: install-dev
 	cd nbs && $(NBTEST_ENV) VIRTUAL_ENV=$(abspath $(VENV)) HF_HUB_OFFLINE=1 ../$(BIN)/nbdev_test --n_workers 1 --timing
 
