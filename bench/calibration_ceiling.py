@@ -13,32 +13,31 @@ ranks better moves it.
 """
 import argparse, json
 from pathlib import Path
-import numpy as np, pandas as pd
+import pandas as pd
 from deepfake_detect.calibration import calibrate, fit_calibration
-from deepfake_detect.core import log_loss
+from deepfake_detect.core import clipped_log_loss
 from deepfake_detect.evaluate import read_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = dict(heldout=ROOT/'data'/'heldout'/'labels.csv', test=ROOT/'data'/'sample'/'test_labels.csv')
 
-def _ll(y, p, T, clip) -> float: return log_loss(y, np.clip(calibrate(p, dict(method='temperature', T=T)), clip, 1 - clip))
-
 def ceiling(y, p, cal, clip) -> dict:
     "Log loss of scores `p` on labels `y`: raw (T = 1), as fitted (`cal`, `clip`), and at the best temperature for these labels."
-    best = fit_calibration(y, p, 'temperature', min_T=0.05)['T']
-    return dict(n=len(y), T_fitted=cal['T'] if cal else 1.0, T_best=best, ll_raw=_ll(y, p, 1.0, clip),
-                ll_fitted=_ll(y, p, cal['T'] if cal else 1.0, clip), ll_best=_ll(y, p, best, clip))
+    best = fit_calibration(y, p, 'temperature', min_T=0.05)
+    return dict(n=len(y), T_fitted=cal['T'] if cal else 1.0, T_best=best['T'], ll_raw=clipped_log_loss(y, p, clip),
+                ll_fitted=clipped_log_loss(y, calibrate(p, cal), clip), ll_best=clipped_log_loss(y, calibrate(p, best), clip))
 
 def rows(work):
     "One row per model folder, set and part (all, photo, video)."
-    for d in sorted(Path(work).glob('*_seed*')):
-        for key, labels in LABELS.items():
+    for key, labels in LABELS.items():
+        truth = read_labels(labels)   # y and source, by filename: read once for every model
+        for d in sorted(Path(work).glob('*_seed*')):
             f = d/f'{key}_videos.csv'
             if not f.exists(): continue
             run = json.loads((d/f'{key}_run.json').read_text())
             cal = json.loads(Path(run['models'][0]).with_suffix('.json').read_text()).get('calibration')
-            v = pd.read_csv(f); truth = pd.read_csv(labels).set_index('filename')
-            v = v[v.p_raw.notna()].assign(y=lambda x: x.filename.map(read_labels(labels).y).astype(float), part=lambda x: x.filename.map(truth.source))
+            v = pd.read_csv(f)
+            v = v[v.p_raw.notna()].assign(y=lambda x: x.filename.map(truth.y).astype(float), part=lambda x: x.filename.map(truth.source))
             for part, g in [('all', v), *v.groupby('part')]:
                 yield dict(model=d.name, set=key, part=part, **ceiling(g.y.values, g.p_raw.values, cal, run['clip']))
 
