@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['IMAGENET', 'LITE', 'ARCHS', 'ARCH', 'WEIGHTS', 'DROPOUT', 'PRECISION', 'PRECISIONS', 'ModelError', 'model_config',
-           'EfficientNetBody', 'lite_weights_path', 'load_state', 'create_backbone', 'ConcatPool', 'create_head',
-           'output_shapes', 'create_model', 'splitter', 'bf16_native', 'score_dtype', 'dtype_name']
+           'EfficientNetBody', 'lite_weights_path', 'load_state', 'fold_same_padding', 'create_backbone', 'ConcatPool',
+           'create_head', 'output_shapes', 'create_model', 'splitter', 'bf16_native', 'score_dtype', 'dtype_name']
 
 # %% ../nbs/07_model.ipynb #e0c1f005
 import importlib, warnings
@@ -74,6 +74,17 @@ def _load_into(m, sd, path, strict=False):
     if missing: raise ModelError(f"{path}: does not fit this architecture ({len(missing)} weights missing, such as {missing[0]})")
     return m
 
+# %% ../nbs/07_model.ipynb #9f2bd84b
+def fold_same_padding(net) -> int:
+    "Move each symmetric `ZeroPad2d` that `net`'s convolutions run before themselves (`static_padding`) into the convolution's own `padding`; how many moved."
+    n = 0
+    for conv in net.modules():
+        pad = getattr(conv, 'static_padding', None)
+        if isinstance(conv, nn.Conv2d) and isinstance(pad, nn.ZeroPad2d) and conv.padding == (0, 0):
+            left, right, top, bottom = pad.padding
+            if left == right and top == bottom: conv.padding, conv.static_padding, n = (top, left), nn.Identity(), n + 1
+    return n
+
 # %% ../nbs/07_model.ipynb #f15ade4a
 WEIGHTS = 'imagenet'   # the default start: ImageNet weights from a file a package ships
 
@@ -82,6 +93,7 @@ def create_backbone(arch, weights=WEIGHTS) -> nn.Module:
     if arch.startswith('efficientnet_lite') and arch in ARCHS:
         from efficientnet_lite_pytorch import EfficientNet
         net = EfficientNet.from_name(arch.replace('_', '-'))
+        fold_same_padding(net)
         if weights: _load_into(net, load_state(lite_weights_path(arch) if weights == 'imagenet' else weights), weights)
         return EfficientNetBody(net)
     if weights == 'imagenet':
