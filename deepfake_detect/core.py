@@ -12,12 +12,12 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['LABELS', 'FETCH_DIR', 'VIDEO_EXTS', 'SPLIT', 'VALID_PCT', 'SEED', 'VALID_PARTS', 'TEST_PARTS', 'CLIP',
-           'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y', 'default_mode', 'short_name',
-           'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts', 'read_metadata',
-           'group_of', 'split_by_original', 'first_originals', 'split_by_part', 'check_split', 'list_videos',
-           'find_test_dir', 'read_submission', 'submission_problems', 'validate_submission', 'write_submission',
-           'default_data_dir', 'safe_name', 'log_path', 'log_loss', 'clipped_log_loss', 'take_options',
-           'no_more_options', 'finite', 'versions', 'torch_device']
+           'MMAP_THRESHOLD', 'DeepfakeError', 'DataError', 'SubmissionError', 'DataWarning', 'label2y', 'default_mode',
+           'short_name', 'atomic_write', 'is_url', 'as_path', 'local_copy', 'read_part', 'part_number', 'find_parts',
+           'read_metadata', 'group_of', 'split_by_original', 'first_originals', 'split_by_part', 'check_split',
+           'list_videos', 'find_test_dir', 'read_submission', 'submission_problems', 'validate_submission',
+           'write_submission', 'default_data_dir', 'safe_name', 'log_path', 'log_loss', 'clipped_log_loss',
+           'take_options', 'no_more_options', 'finite', 'versions', 'torch_device', 'keep_freed_memory']
 
 # %% ../nbs/00_core.ipynb #fba642d1
 class DeepfakeError(Exception):
@@ -364,3 +364,14 @@ def torch_device(device=None):
         if (d.index or 0) >= n: raise DeepfakeError(f"device {device}: this machine has {n} CUDA GPU{'s' if n != 1 else ''}; use --device cpu or auto")
     elif d.type != 'cpu': raise DeepfakeError(f"device {device!r}: expected 'auto', 'cpu' or 'cuda:N'")
     return d
+
+# %% ../nbs/00_core.ipynb #303dc6ff
+MMAP_THRESHOLD = 32 << 20   # bytes: glibc's largest; bigger blocks are always mapped afresh
+
+def keep_freed_memory() -> bool:
+    "Have glibc's malloc keep freed blocks of up to `MMAP_THRESHOLD` bytes for reuse instead of giving them back to the kernel; False where the C library is not glibc (nothing changes)."
+    import ctypes
+    try: libc = ctypes.CDLL(None); libc.gnu_get_libc_version
+    except (OSError, AttributeError, TypeError): return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3   # malloc.h
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) & bool(libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import cv2
 from fastprogress.fastprogress import progress_bar
-from .core import (DeepfakeError, DataError, atomic_write, read_metadata, list_videos, as_path, take_options, no_more_options,
+from .core import (DeepfakeError, DataError, atomic_write, read_metadata, list_videos, as_path, take_options, no_more_options, keep_freed_memory,
                                   safe_name, finite, versions, torch_device)
 from .decoders import Frames, to_host, DECODERS, GPU_DECODERS, MAX_SIDE, nvdec_available
 from .readahead import read_many, decoding_pool, WORKERS, TIMEOUT
@@ -354,7 +354,7 @@ def extract(videos, out_dir, crop:CropOptions=None, reuse_originals=True, retry_
             progress=True, **kwargs) -> CropIndex:
     "Extract the face crops of `videos` into `out_dir` as `crop` (or its fields as keywords) says; resumable."
     crop = take_options(CropOptions, crop, kwargs).for_stage('extract'); no_more_options(kwargs, 'extract')
-    check_engine(engine)
+    check_engine(engine); keep_freed_memory()
     out = Path(out_dir); _check_ours(out)
     (out/'crops').mkdir(parents=True, exist_ok=True)
     with _lock(out): return _extract(videos, out, crop, reuse_originals, retry_failed, detector, engine, ray, progress)

@@ -18,7 +18,7 @@ import pandas as pd
 import cv2
 import torch
 from fastprogress.fastprogress import progress_bar
-from .core import (DeepfakeError, DataError, DataWarning, CLIP, atomic_write, list_videos, write_submission, versions, as_path, log_path,
+from .core import (DeepfakeError, DataError, DataWarning, CLIP, atomic_write, list_videos, write_submission, versions, as_path, log_path, keep_freed_memory,
                                   take_options, no_more_options, safe_name, finite, _leaves, torch_device)
 from .decoders import Frames
 from .readahead import read_many
@@ -415,7 +415,7 @@ def predict(videos, models, out=None, crop:CropOptions=None, score:ScoreOptions=
     "P(fake) of every video of `videos` with `models`, written to submission `out` (and its log) when given."
     t0 = time.time()
     crop, score = take_options(CropOptions, crop, kwargs).for_stage('predict'), take_options(ScoreOptions, score, kwargs); no_more_options(kwargs, 'predict')
-    check_engine(engine)
+    check_engine(engine); keep_freed_memory()
     if budget_hours is not None: Budget(budget_hours, 1)       # checks the hours before any work
     vt = test_videos(videos)
     clfs = load_models(models, weights, crop.device, safe, score.precision, score.bs)   # checked here, also for the ray engine: a bad model file fails before the cluster starts

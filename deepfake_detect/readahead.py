@@ -10,7 +10,7 @@ from pathlib import Path
 import shutil, tempfile
 import dataclasses
 import numpy as np
-from .core import FETCH_DIR, is_url
+from .core import FETCH_DIR, is_url, keep_freed_memory
 from .video import VideoError, check_file
 from .decoders import read_frames, MAX_SIDE, Frames, _warn_once
 
@@ -98,8 +98,9 @@ def _drop(futs):
     for fut in futs: fut.add_done_callback(lambda f: f.cancelled() or f.exception() or _unshare(f.result(), keep=False))
 
 def _watch_parent(pid, fetch_dir=None, every=1.0, prefix=None):
-    "In a decoding process: fetch URLs into `fetch_dir`, name blocks with `prefix`, and exit when the process that started it is gone (killed with SIGKILL, it cannot stop us itself)."
+    "In a decoding process: keep freed memory for reuse, fetch URLs into `fetch_dir`, name blocks with `prefix`, and exit when the process that started it is gone (killed with SIGKILL, it cannot stop us itself)."
     import threading
+    keep_freed_memory()
     if fetch_dir: os.environ[FETCH_DIR] = fetch_dir
     _blocks['prefix'] = prefix
     def watch():

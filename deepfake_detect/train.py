@@ -31,7 +31,7 @@ from fastai.losses import LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy, RocAucBinary
 from fastai.torch_core import set_seed
 from sklearn.metrics import roc_auc_score, roc_curve
-from .core import (DeepfakeError, CLIP, SPLIT, VALID_PCT, SEED, atomic_write, clipped_log_loss, finite, versions, take_options,
+from .core import (DeepfakeError, CLIP, SPLIT, VALID_PCT, SEED, atomic_write, clipped_log_loss, finite, versions, take_options, keep_freed_memory,
                                   no_more_options, torch_device)
 from .crops import CropIndex, SHAPING
 from .data import ZOOM, crop_table, crop_dls, check_landmarks
@@ -414,7 +414,7 @@ class EvalCast(Callback):
 def train(crops, out='models/model.pkl', opts:TrainOptions=None, progress=True, resume=False, checkpoint_every=1, cbs=None, **kwargs) -> dict:
     "Train on the crops in `crops` (a folder made by `extract`, or a `CropIndex`) as `opts` says; export to `out`."
     t0, opts = time.time(), take_options(TrainOptions, opts, kwargs); no_more_options(kwargs, 'train')
-    set_seed(opts.seed, reproducible=True)
+    set_seed(opts.seed, reproducible=True); keep_freed_memory()
     ci = crops if isinstance(crops, CropIndex) else CropIndex.load(crops)
     tbl = crop_table(ci, split=opts.split, valid_pct=opts.valid_pct, seed=opts.seed)
     cfg, dev, paths = model_config(opts.arch), torch_device(opts.device), check_model_out(out)
